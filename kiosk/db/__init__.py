@@ -1,0 +1,1 @@
+"""The database: typed models, the engine (SQLite and PostgreSQL), migrations, units of work."""

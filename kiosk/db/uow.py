@@ -1,0 +1,90 @@
+"""The unit of work: one user action, one transaction.
+
+    with database.unit_of_work() as uow:
+        ...
+        uow.commit()
+
+It rolls back on exit unless committed. A database that cannot be reached turns
+into `ServiceUnavailable`, which every entry point shows as a calm message.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.db.engine import READ_ONLY, make_engine
+from kiosk.errors import ServiceUnavailable
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """A lost or refused connection, as opposed to a constraint or a bug."""
+    if isinstance(error, IntegrityError):
+        return False
+    if isinstance(error, OperationalError | PoolTimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class Database:
+    """One per process and URL: the engine and its session factory."""
+
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine if engine is not None else make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self._read_sessions if read_only else self._sessions)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    session: Session
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._committed = False
+
+    def __enter__(self) -> Self:
+        self.session = self._sessions()
+        self._committed = False
+        return self
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise ServiceUnavailable() from exc
+            raise
+        self._committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if not self._committed:
+                try:
+                    self.session.rollback()
+                except Exception:  # a dead connection cannot roll back; it is discarded
+                    pass
+        finally:
+            self.session.close()
+        if exc is not None and is_unavailable(exc):
+            raise ServiceUnavailable() from exc

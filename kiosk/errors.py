@@ -1,0 +1,142 @@
+"""Domain errors. Each carries a message a parent or clerk can act on.
+
+`message` is the English text and doubles as the gettext message id; `params`
+fill its `{placeholders}`. `reference` is the audit reference code staff can look
+up; `str(error)` shows the message with the code at the end, never a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class KioskError(Exception):
+    """Base of every expected error. Screens and the CLI show `str(error)`."""
+
+    message = "Something went wrong. Please see the front desk."
+
+    def __init__(self, message: str | None = None, *, reference: str | None = None,
+                 **params: Any) -> None:
+        if message is not None:
+            self.message = message
+        self.params = params
+        self.reference = reference
+        super().__init__(self.message)
+
+    def text(self, translate: Any = None) -> str:
+        """The message (translated when a gettext function is given), with its reference."""
+        template = translate(self.message) if translate is not None else self.message
+        body = template.format(**self.params) if self.params else template
+        if self.reference:
+            return f"{body} {self._reference_label(translate)} {self.reference}"
+        return body
+
+    @staticmethod
+    def _reference_label(translate: Any) -> str:
+        return translate("Reference:") if translate is not None else "Reference:"
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+class ConfigurationError(KioskError):
+    """A setting has an invalid value. The message names the setting."""
+
+
+class ServiceUnavailable(KioskError):
+    message = "The system is temporarily unavailable. Please see the front desk."
+
+
+# --- activation -----------------------------------------------------------------
+
+class ActivationError(KioskError):
+    """The key cannot be used."""
+
+
+class KeyTypo(ActivationError):
+    message = ("That key has a typing mistake. Please check each character against "
+               "your letter and try again.")
+
+
+class KeyMalformed(ActivationError):
+    message = "An activation key has 25 letters and digits, as printed on your letter."
+
+
+class KeyNotAccepted(ActivationError):
+    message = ("That activation key cannot be used. It may be expired, already used or "
+               "replaced. Please ask the front desk for a new one.")
+
+
+class ActivationPaused(ActivationError):
+    message = ("Too many keys were tried on this kiosk. Please wait {minutes} minutes, "
+               "or ask the front desk for help.")
+
+
+class AccountExists(ActivationError):
+    message = ("This guardian already has a portal account. Please log in, or ask the "
+               "front desk to reset your password.")
+
+
+# --- account creation / passwords -----------------------------------------------
+
+class RulesNotMet(KioskError):
+    """One or more username or password rules failed. `problems` lists them all."""
+
+    message = "{problems}"
+
+    def __init__(self, problems: list[str], *, reference: str | None = None) -> None:
+        self.problems = problems
+        super().__init__(reference=reference, problems="\n".join(problems))
+
+    def text(self, translate: Any = None) -> str:
+        lines = [translate(p) if translate is not None else p for p in self.problems]
+        body = "\n".join(lines)
+        if self.reference:
+            return f"{body} {self._reference_label(translate)} {self.reference}"
+        return body
+
+
+class UsernameTaken(KioskError):
+    message = "That username is taken. Please choose another one."
+
+
+# --- login ------------------------------------------------------------------------
+
+class LoginFailed(KioskError):
+    """Unknown user, wrong password or locked: one message for all, on purpose."""
+
+    message = ("The username or password is not right, or the account is locked for a "
+               "while. Please try again, or ask the front desk for help.")
+
+
+class AccountInactive(KioskError):
+    message = "Your account is not active. Please contact the school."
+
+
+class TemporaryPasswordExpired(KioskError):
+    message = ("Your temporary password has expired. Please ask the front desk for a "
+               "new one.")
+
+
+class WrongCurrentPassword(KioskError):
+    message = "The current password is not right. Please type it again."
+
+
+# --- staff --------------------------------------------------------------------------
+
+class NotFound(KioskError):
+    message = "No {what} matches {name}."
+
+
+class NotAllowed(KioskError):
+    message = "Only an administrator can do that."
+
+
+class Refused(KioskError):
+    """A staff or CLI operation that cannot go ahead; the message says why."""
+
+
+class RosterError(KioskError):
+    """A roster file is malformed. The message gives file, line and reason."""
+
+    message = "{file}, line {line}: {reason}"

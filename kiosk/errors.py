@@ -67,6 +67,20 @@ class KeyNotAccepted(ActivationError):
                "replaced. Please ask the front desk for a new one.")
 
 
+class KeyAlreadyUsed(ActivationError):
+    message = ("This activation key was already used to create an account. Please log in "
+               "with your username and password.")
+
+
+class KeyExpired(ActivationError):
+    message = "This activation key has expired. Please ask the front desk for a new one."
+
+
+class KeyReplaced(ActivationError):
+    message = ("This activation key was replaced by a newer one. Please use the newest "
+               "letter, or ask the front desk for a new key.")
+
+
 class ActivationPaused(ActivationError):
     message = ("Too many keys were tried on this kiosk. Please wait {minutes} minutes, "
                "or ask the front desk for help.")

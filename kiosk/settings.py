@@ -129,7 +129,8 @@ def _validate(name: str, value: Any) -> Any:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigurationError(f"setting timezone: unknown time zone {text!r}") from None
     if name == "district_id" and not (text.isascii() and text.isalnum() and 1 <= len(text) <= 16):
-        raise ConfigurationError(f"setting district_id must be 1-16 letters and digits, not {text!r}")
+        raise ConfigurationError(
+            f"setting district_id must be 1-16 letters and digits, not {text!r}")
     if not text:
         raise ConfigurationError(f"setting {name} must not be empty")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):

@@ -10,6 +10,7 @@ into `ServiceUnavailable`, which every entry point shows as a calm message.
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 from typing import Self
 
@@ -80,10 +81,9 @@ class UnitOfWork:
                  tb: TracebackType | None) -> None:
         try:
             if not self._committed:
-                try:
+                # A dead connection cannot roll back; the pool discards it.
+                with contextlib.suppress(Exception):
                     self.session.rollback()
-                except Exception:  # a dead connection cannot roll back; it is discarded
-                    pass
         finally:
             self.session.close()
         if exc is not None and is_unavailable(exc):

@@ -1,0 +1,93 @@
+"""What every command shares: settings, the service context, errors as one line."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+import click
+
+from kiosk.errors import KioskError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def refuse(message: str) -> NoReturn:
+    """A refused operation: one clear line on stderr, exit status 1."""
+    click.echo(f"kiosk: {message}", err=True)
+    sys.exit(1)
+
+
+def expected_errors(function: Callable[P, R]) -> Callable[P, R]:
+    """Turn domain errors into one line on stderr and exit 1; never a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except KioskError as error:
+            refuse(error.text())
+        except KeyboardInterrupt:
+            click.echo("kiosk: interrupted; nothing more was done.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def load_context() -> Any:
+    """The service context from the settings (KIOSK_DATABASE_URL, KIOSK_CONFIG, KIOSK_*)."""
+    from kiosk.services.context import ServiceContext
+    from kiosk.settings import load_settings
+
+    return ServiceContext.from_settings(load_settings())
+
+
+def cli_actor() -> Any:
+    from kiosk.audit import Actor
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Actor(name=f"cli:{user}")
+
+
+def print_json(document: Any) -> None:
+    click.echo(json.dumps(_plain(document), ensure_ascii=False, indent=2))
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal; silent when stdout is not one."""
+    if not sys.stdout.isatty() or total == 0:
+        yield lambda done, _total: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        shown = 0
+
+        def update(done: int, _total: int) -> None:
+            nonlocal shown
+            bar.update(done - shown)
+            shown = done
+
+        yield update

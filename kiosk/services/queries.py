@@ -1,0 +1,66 @@
+"""Reads shared by several services. Each takes an open session."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from kiosk.db.models import Account, Guardian, GuardianStudent, School, StaffUser, Student
+from kiosk.services.views import StudentSummary
+from kiosk.settings import Settings
+
+from .views import AccountView
+
+
+def students_of(session: Session, guardian_id: int) -> tuple[StudentSummary, ...]:
+    rows = session.execute(
+        select(Student, School.name)
+        .join(GuardianStudent, GuardianStudent.student_id == Student.id)
+        .outerjoin(School, School.id == Student.school_id)
+        .where(GuardianStudent.guardian_id == guardian_id)
+        .order_by(Student.given_name, Student.family_name, Student.id)
+    ).all()
+    return tuple(
+        StudentSummary(given_name=s.given_name, family_name=s.family_name,
+                       student_number=s.student_number, school_name=school or "",
+                       grades=s.grades, enrolled=s.enrolled)
+        for s, school in rows
+    )
+
+
+def guardian_is_active(session: Session, guardian_id: int) -> bool:
+    """Active while at least one linked student is enrolled in the latest roster."""
+    return bool(session.scalar(select(exists().where(
+        GuardianStudent.guardian_id == guardian_id,
+        GuardianStudent.student_id == Student.id,
+        Student.enrolled.is_(True),
+    ))))
+
+
+def username_in_use(session: Session, canonical: str) -> bool:
+    """Usernames are unique case-insensitively among guardians, staff and students."""
+    return bool(session.scalar(select(
+        exists().where(Account.username_canonical == canonical)
+        | exists().where(StaffUser.username_canonical == canonical)
+        | exists().where(Student.username_canonical == canonical)
+    )))
+
+
+def account_view(session: Session, settings: Settings, account: Account) -> AccountView:
+    guardian = session.get(Guardian, account.guardian_id)
+    assert guardian is not None  # foreign key
+    return AccountView(
+        account_id=account.id, username=account.username,
+        guardian_given_name=guardian.given_name, guardian_family_name=guardian.family_name,
+        students=students_of(session, guardian.id),
+        district_id=settings.district_id, district_name=settings.district_name,
+        portal_url=settings.portal_url, must_change_password=account.must_change_password,
+    )
+
+
+def account_by_username(session: Session, canonical: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.username_canonical == canonical))
+
+
+def count_guardians(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Guardian)) or 0)

@@ -1,0 +1,1 @@
+"""Pure security rules: activation keys, password policy, hashing, temporary passwords."""

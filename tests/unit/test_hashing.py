@@ -1,0 +1,141 @@
+"""Password hashing: argon2id round trips, parameter floor, rehash, never leaking."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import argon2
+import pytest
+
+from kiosk.errors import ConfigurationError
+from kiosk.security.hashing import (
+    FAST_FOR_TESTS,
+    FLOOR,
+    PRODUCTION,
+    HashParameters,
+    PasswordHashing,
+)
+
+SECRET = "correct horse battery staple"
+
+
+@pytest.fixture
+def hashing() -> PasswordHashing:
+    return PasswordHashing(FAST_FOR_TESTS, allow_below_floor=True)
+
+
+def test_production_is_the_rfc_9106_low_memory_profile() -> None:
+    profile = argon2.profiles.RFC_9106_LOW_MEMORY
+    assert HashParameters(time_cost=3, memory_cost=65536, parallelism=4) == PRODUCTION
+    assert (PRODUCTION.time_cost, PRODUCTION.memory_cost, PRODUCTION.parallelism) == (
+        profile.time_cost, profile.memory_cost, profile.parallelism)
+
+
+def test_the_floor_is_owasps_minimum() -> None:
+    assert HashParameters(time_cost=2, memory_cost=19456, parallelism=1) == FLOOR
+
+
+def test_the_default_parameters_are_production() -> None:
+    assert PasswordHashing().parameters == PRODUCTION
+
+
+def test_a_hash_is_argon2id_and_verifies_its_password(hashing: PasswordHashing) -> None:
+    encoded = hashing.hash(SECRET)
+    assert encoded.startswith("$argon2id$")
+    assert SECRET not in encoded
+    assert hashing.verify(encoded, SECRET)
+
+
+def test_a_wrong_password_does_not_verify(hashing: PasswordHashing) -> None:
+    assert not hashing.verify(hashing.hash(SECRET), SECRET + "!")
+
+
+def test_two_hashes_of_one_password_differ(hashing: PasswordHashing) -> None:
+    assert hashing.hash(SECRET) != hashing.hash(SECRET)
+
+
+def test_the_password_is_nfkc_normalised_before_hashing(hashing: PasswordHashing) -> None:
+    # A fullwidth "Ａ" and a composed "é" typed as e + combining accent are the same password.
+    encoded = hashing.hash("\uff21pple cr\u00e8me")
+    assert hashing.verify(encoded, "Apple cre\u0300me")
+
+
+@pytest.mark.parametrize("garbage", [
+    "", "garbage", "$argon2id$v=19$m=8,t=1,p=1$", "$argon2id$v=19$m=8,t=1,p=1$xx$yy",
+    "é$argon2id$", "\x00", "$argon2id$v=19$m=-1,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+])
+def test_an_invalid_hash_verifies_as_false(hashing: PasswordHashing, garbage: str) -> None:
+    assert hashing.verify(garbage, SECRET) is False
+
+
+def test_a_password_that_cannot_be_encoded_verifies_as_false(hashing: PasswordHashing) -> None:
+    assert hashing.verify(hashing.hash(SECRET), "\ud800") is False
+
+
+def test_a_hash_made_with_the_current_parameters_needs_no_rehash(
+        hashing: PasswordHashing) -> None:
+    assert not hashing.needs_rehash(hashing.hash(SECRET))
+
+
+def test_a_hash_made_with_other_parameters_needs_a_rehash(hashing: PasswordHashing) -> None:
+    stronger = PasswordHashing(dataclasses.replace(FAST_FOR_TESTS, time_cost=2),
+                               allow_below_floor=True)
+    old = hashing.hash(SECRET)
+    assert stronger.needs_rehash(old)
+    assert stronger.verify(old, SECRET)
+
+
+def test_an_unreadable_hash_needs_a_rehash(hashing: PasswordHashing) -> None:
+    assert hashing.needs_rehash("garbage")
+
+
+@pytest.mark.parametrize("name", ["time_cost", "memory_cost", "parallelism"])
+def test_parameters_below_the_floor_are_refused_naming_the_parameter(name: str) -> None:
+    weak = dataclasses.replace(FLOOR, **{name: getattr(FLOOR, name) - 1})
+    with pytest.raises(ConfigurationError, match=name):
+        PasswordHashing(weak)
+
+
+def test_the_floor_itself_is_accepted() -> None:
+    assert PasswordHashing(FLOOR).parameters == FLOOR
+
+
+def test_test_parameters_need_an_explicit_opt_in() -> None:
+    with pytest.raises(ConfigurationError, match="time_cost"):
+        PasswordHashing(FAST_FOR_TESTS)
+
+
+def test_parameters_argon2_cannot_run_are_refused_even_in_tests() -> None:
+    with pytest.raises(ConfigurationError, match="memory_cost"):
+        PasswordHashing(HashParameters(time_cost=1, memory_cost=8, parallelism=2),
+                        allow_below_floor=True)
+
+
+def test_dummy_verify_runs_without_a_stored_hash(hashing: PasswordHashing) -> None:
+    hashing.dummy_verify(SECRET)
+    hashing.dummy_verify("")
+
+
+def test_dummy_verify_hashes_once_per_instance(
+        hashing: PasswordHashing, monkeypatch: pytest.MonkeyPatch) -> None:
+    hashing.dummy_verify("first")
+    calls: list[object] = []
+
+    def counting_hash(*args: object, **kwargs: object) -> str:
+        calls.append(args)
+        return "unused"
+
+    monkeypatch.setattr(argon2.PasswordHasher, "hash", counting_hash)
+    hashing.dummy_verify("second")
+    assert calls == []
+
+
+def test_the_password_never_appears_in_an_exception() -> None:
+    secret = "my secret \ud800 password"
+    with pytest.raises(ValueError) as caught:
+        PasswordHashing(FAST_FOR_TESTS, allow_below_floor=True).hash(secret)
+    text = str(caught.value) + repr(caught.value)
+    assert "secret" not in text
+    # Nor in a chained UnicodeEncodeError, whose text would quote the password.
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None

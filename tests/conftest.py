@@ -1,0 +1,115 @@
+"""Shared fixtures for the whole test suite.
+
+Databases
+  postgres_server          session: a throwaway PostgreSQL 15 cluster we own
+                           (PostgresServer: .url, .port, .datadir, .stop(), .start())
+  postgres_server_url      session: $KIOSK_TEST_POSTGRES_URL if set, else postgres_server.url
+  database_url             function, parametrized "sqlite" / "postgres": a fresh EMPTY database
+  migrated_database_url    function: database_url after kiosk.db.migrate.upgrade(url)
+  sqlite_url               function: a fresh EMPTY SQLite database in tmp_path
+
+Every test runs with no inherited KIOSK_* variables (except KIOSK_TEST_POSTGRES_URL)
+and with HOME / XDG_* pointing at temporary folders, so nothing touches the real
+user data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Helpers live beside this file; make `import pg_server` work whatever the rootdir /
+# package layout of tests/ (with or without __init__.py files).
+_TESTS_DIR = str(Path(__file__).resolve().parent)
+if _TESTS_DIR not in sys.path:
+    sys.path.insert(0, _TESTS_DIR)
+
+from pg_server import (  # noqa: E402
+    PostgresServer,
+    create_database,
+    drop_database,
+    normalize_url,
+)
+
+EXTERNAL_POSTGRES_ENV = "KIOSK_TEST_POSTGRES_URL"
+
+
+# --- isolation -----------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No inherited KIOSK_* settings; HOME and XDG dirs are fresh temp folders."""
+    for name in list(os.environ):
+        if name.startswith("KIOSK_") and name != EXTERNAL_POSTGRES_ENV:
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+
+
+# --- PostgreSQL ----------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL 15 server owned by this session; tests may stop() and start() it.
+
+    Never skips: if the server cannot start, the fixture errors with its log.
+    Always a local throwaway cluster, even when KIOSK_TEST_POSTGRES_URL is set,
+    because outage tests must be able to stop and restart it.
+    """
+    server = PostgresServer.launch()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(request: pytest.FixtureRequest) -> str:
+    """SQLAlchemy URL of a PostgreSQL server's `postgres` database."""
+    external = os.environ.get(EXTERNAL_POSTGRES_ENV)
+    if external:
+        return normalize_url(external)
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """URL of a fresh, empty SQLite database file (not yet created)."""
+    return f"sqlite:///{tmp_path}/kiosk.db"
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    ids=["sqlite", "postgres"],
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, EMPTY database (no schema), once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/kiosk.db"
+        return
+    server_url: str = request.getfixturevalue("postgres_server_url")
+    url = create_database(server_url)
+    yield url
+    if os.environ.get(EXTERNAL_POSTGRES_ENV):
+        # Our own throwaway cluster is deleted whole at the end; a shared server is not.
+        try:
+            drop_database(url)
+        except Exception as exc:  # best effort: never fail a test on cleanup
+            print(f"warning: could not drop test database {url}: {exc}", file=sys.stderr)
+
+
+@pytest.fixture
+def migrated_database_url(database_url: str) -> str:
+    """database_url with the schema created by the project's migrations."""
+    from kiosk.db.migrate import upgrade
+
+    upgrade(database_url)
+    return database_url

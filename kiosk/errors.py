@@ -7,7 +7,8 @@ up; `str(error)` shows the message with the code at the end, never a secret.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 
 class KioskError(Exception):
@@ -93,17 +94,26 @@ class AccountExists(ActivationError):
 
 # --- account creation / passwords -----------------------------------------------
 
+class RenderableRule(Protocol):
+    """A rule line that can translate itself (kiosk.security.policy.Rule)."""
+
+    def render(self, translate: Callable[[str], str] | None = None) -> str: ...
+
+
 class RulesNotMet(KioskError):
     """One or more username or password rules failed. `problems` lists them all."""
 
     message = "{problems}"
 
-    def __init__(self, problems: list[str], *, reference: str | None = None) -> None:
-        self.problems = problems
-        super().__init__(reference=reference, problems="\n".join(problems))
+    def __init__(self, problems: Sequence[str | RenderableRule], *,
+                 reference: str | None = None) -> None:
+        self.rules = list(problems)
+        self.problems = [p if isinstance(p, str) else p.render() for p in self.rules]
+        super().__init__(reference=reference, problems="\n".join(self.problems))
 
     def text(self, translate: Any = None) -> str:
-        lines = [translate(p) if translate is not None else p for p in self.problems]
+        lines = [p.render(translate) if not isinstance(p, str)
+                 else (translate(p) if translate is not None else p) for p in self.rules]
         body = "\n".join(lines)
         if self.reference:
             return f"{body} {self._reference_label(translate)} {self.reference}"

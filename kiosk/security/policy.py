@@ -111,8 +111,12 @@ def username_checklist(username: str) -> list[Rule]:
     ]
 
 
+def unmet_username_rules(username: str) -> list[Rule]:
+    return [rule for rule in username_checklist(username) if not rule.met]
+
+
 def username_problems(username: str) -> list[str]:
-    return [rule.text for rule in username_checklist(username) if not rule.met]
+    return [rule.text for rule in unmet_username_rules(username)]
 
 
 class PasswordPolicy:
@@ -185,9 +189,15 @@ class PasswordPolicy:
     def check(self, password: str, *, username: str = "", verify: str | None = None,
               current: str | None = None) -> None:
         """Raise RulesNotMet listing every unmet rule, or return quietly."""
-        problems = self.problems(password, username=username, verify=verify, current=current)
-        if problems:
-            raise RulesNotMet(problems)
+        unmet = self.unmet(password, username=username, verify=verify, current=current)
+        if unmet:
+            raise RulesNotMet(unmet)
+
+    def unmet(self, password: str, *, username: str = "", verify: str | None = None,
+              current: str | None = None) -> list[Rule]:
+        """Every unmet rule, translatable (see Rule.render)."""
+        return [rule for rule in self.checklist(
+            password, username=username, verify=verify, current=current) if not rule.met]
 
     def strength(self, password: str, *, username: str = "") -> Strength:
         """A reading for the strength meter; an empty password is "Very weak"."""

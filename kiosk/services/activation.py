@@ -27,7 +27,7 @@ from kiosk.errors import (
     UsernameTaken,
 )
 from kiosk.security.keys import key_digest, parse_key
-from kiosk.security.policy import canonical_username, username_problems
+from kiosk.security.policy import canonical_username, unmet_username_rules
 from kiosk.services import queries, throttle
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import AccountView, KeyCheck
@@ -56,7 +56,7 @@ def create_account(ctx: ServiceContext, actor: Actor, raw_key: str, username: st
     """Redeem the key and create the account, all or nothing."""
     canonical_key = parse_key(raw_key)
     username = username.strip()
-    problems = username_problems(username) + ctx.policy.problems(
+    problems = unmet_username_rules(username) + ctx.policy.unmet(
         password, username=username, verify=verify)
     if problems:
         raise RulesNotMet(problems)

@@ -25,7 +25,7 @@ from kiosk.db.models import (
     Student,
 )
 from kiosk.errors import LoginFailed, NotAllowed, NotFound, Refused, RulesNotMet, UsernameTaken
-from kiosk.security.policy import canonical_username, username_problems
+from kiosk.security.policy import canonical_username, unmet_username_rules
 from kiosk.security.temp_passwords import generate_temporary_password
 from kiosk.services import keys, queries, throttle
 from kiosk.services.context import ServiceContext
@@ -253,7 +253,7 @@ def add_staff_user(ctx: ServiceContext, actor: Actor, username: str, password: s
     if role not in ROLES:
         raise Refused("A staff role is 'staff' or 'admin', not {role}.", role=repr(role))
     username = username.strip()
-    problems = username_problems(username) + ctx.policy.problems(password, username=username)
+    problems = unmet_username_rules(username) + ctx.policy.unmet(password, username=username)
     if problems:
         raise RulesNotMet(problems)
     canonical = canonical_username(username)

@@ -1,0 +1,70 @@
+"""`kiosk keys issue` and `kiosk keys revoke`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kiosk.cli.common import (
+    cli_actor,
+    expected_errors,
+    load_context,
+    print_json,
+    progress_bar,
+    refuse,
+)
+
+
+@click.group()
+def keys() -> None:
+    """Issue and revoke activation keys."""
+
+
+@keys.command()
+@click.option("--guardian", "guardians", multiple=True, metavar="SOURCED_ID",
+              help="The guardian's roster sourcedId (repeat for several).")
+@click.option("--all-without-account", is_flag=True,
+              help="Every guardian who has no portal account yet.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write printable letters, one page per guardian.")
+@expected_errors
+def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
+          pdf: Path | None) -> None:
+    """Issue a key per guardian. Each key is shown once; a reissue revokes the old key."""
+    from kiosk.services.keys import issue_keys
+
+    if bool(guardians) == all_without_account:
+        raise click.UsageError("give either --guardian SOURCED_ID ... or --all-without-account")
+    if pdf is not None and pdf.exists():
+        refuse(f"{pdf} already exists; choose a new file name")
+    context = load_context()
+    with progress_bar(0, "Issuing keys") as progress:
+        issued = issue_keys(context, cli_actor(), list(guardians),
+                            all_without_account=all_without_account, progress=progress)
+    if pdf is not None:
+        from kiosk.letters import write_letters
+
+        write_letters(pdf, issued, context.settings)
+    if as_json:
+        print_json([{"guardian_id": k.guardian_id, "guardian_name": k.guardian_name,
+                     "activation_key": k.activation_key,
+                     "expires_at": k.expires_at.isoformat()} for k in issued])
+        return
+    for key in issued:
+        click.echo(f"{key.guardian_id}\t{key.guardian_name}\t{key.activation_key}\t"
+                   f"expires {key.expires_at:%Y-%m-%d %H:%M} UTC")
+    click.echo(f"Issued {len(issued)} key(s)." + (f" Letters: {pdf}" if pdf else ""), err=True)
+
+
+@keys.command()
+@click.option("--guardian", required=True, metavar="SOURCED_ID",
+              help="The guardian's roster sourcedId.")
+@expected_errors
+def revoke(guardian: str) -> None:
+    """Revoke the guardian's unused keys."""
+    from kiosk.services.keys import revoke_keys
+
+    count = revoke_keys(load_context(), cli_actor(), guardian)
+    click.echo(f"Revoked {count} key(s) of {guardian}.")

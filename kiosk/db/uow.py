@@ -79,12 +79,10 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        try:
-            if not self._committed:
-                # A dead connection cannot roll back; the pool discards it.
-                with contextlib.suppress(Exception):
-                    self.session.rollback()
-        finally:
+        # close() rolls back anything uncommitted and detaches loaded objects without
+        # expiring them, so a read-only unit of work can hand its rows to the caller.
+        # A dead connection cannot roll back; the pool discards it.
+        with contextlib.suppress(Exception):
             self.session.close()
         if exc is not None and is_unavailable(exc):
             raise ServiceUnavailable() from exc

@@ -12,7 +12,7 @@ from kiosk.services import activation, login, staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import StaffSession
 
-STAFF_PASSWORD = "front desk tulips in spring"
+STAFF_PASSWORD = "quiet library lamps glow softly"
 
 
 @pytest.fixture

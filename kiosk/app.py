@@ -1,0 +1,293 @@
+"""The Textual apps: `KioskApp` (the parent kiosk) and `StaffApp` (from kiosk.staff_app).
+
+KioskApp reads its settings when it is constructed, never at import. It changes
+screens only through `kiosk.flow.next_state`, keeps exactly one parent screen on the
+stack (so back and escape lead nowhere), and has no quit, suspend, palette,
+screenshot or copy key. Staff close it with F12 and their staff credentials.
+
+Start-up is kept light: the database, SQLAlchemy and argon2 are brought in by a thread
+worker after the welcome screen is painted (SPEC §8), or by the first service call.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events, on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.theme import Theme
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.flow import INITIAL_STATE, Event, State, TransitionRefused, next_state
+from kiosk.i18n import DEFAULT_LANGUAGE, translator
+from kiosk.security.policy import PasswordPolicy
+from kiosk.services.views import AccountView, KeyCheck
+from kiosk.settings import Settings, load_settings
+from screens import STYLESHEET
+from screens.account import AccountScreen, Arrival
+from screens.activate import ActivateScreen
+from screens.base import KioskScreen, ScreenContext
+from screens.change_password import ChangePasswordScreen
+from screens.create_account import CreateAccountScreen
+from screens.idle_warning import IdleWarning
+from screens.login import LoginScreen
+from screens.messages import FlowRequested, ServiceWentAway
+from screens.staff_exit import StaffExitDialog
+from screens.unavailable import UnavailableScreen
+from screens.welcome import WelcomeScreen
+
+if TYPE_CHECKING:
+    from kiosk.services.parent import ParentServices
+
+__all__ = ["KioskApp"]  # and StaffApp, through __getattr__ below
+
+STAFF_EXIT_KEY = "f12"
+CONTRAST_KEY = "f2"
+INACTIVITY_CHECK_SECONDS = 1.0
+
+KIOSK_THEME = Theme(
+    name="kiosk", primary="#3b82f6", secondary="#64748b", accent="#fbbf24",
+    warning="#f59e0b", error="#f87171", success="#4ade80", foreground="#e5e7eb",
+    background="#0f172a", surface="#1e293b", panel="#334155", dark=True)
+HIGH_CONTRAST_THEME = Theme(
+    name="kiosk-high-contrast", primary="#ffff00", secondary="#ffffff", accent="#ffff00",
+    warning="#ffff00", error="#ff6060", success="#00ff00", foreground="#ffffff",
+    background="#000000", surface="#000000", panel="#000000", dark=True,
+    luminosity_spread=0.0, text_alpha=1.0)
+
+# Input that counts as "someone is here". Mouse movement alone does not.
+_ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown,
+                    events.MouseScrollUp, events.Paste)
+
+
+class KioskApp(App[None], inherit_bindings=False):
+    """The parent kiosk.
+
+    KioskApp() reads the settings and builds its own services. Tests and `kiosk demo`
+    may pass `settings`, `services` (a ParentServices, whose settings and clock are
+    then used unless given), `clock` (for the idle timeout) and `terminal` (the name
+    recorded in the audit log and used for activation throttling).
+    """
+
+    TITLE = "Parent Portal"
+    CSS_PATH = [STYLESHEET]
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(STAFF_EXIT_KEY, "staff_exit", show=False, priority=True),
+        Binding(CONTRAST_KEY, "toggle_contrast", show=False, priority=True),
+    ]
+
+    def __init__(self, *, settings: Settings | None = None,
+                 services: ParentServices | None = None, clock: Clock | None = None,
+                 terminal: str | None = None) -> None:
+        super().__init__()
+        if settings is None:
+            settings = services.settings if services is not None else load_settings()
+        if clock is None:
+            clock = services.context.clock if services is not None else SystemClock()
+        self.settings = settings
+        self.clock = clock
+        self.terminal = terminal or (services.terminal if services is not None else "kiosk")
+        self.policy = PasswordPolicy(settings.password_min_length, settings.district_name)
+        self._services = services
+        self._services_lock = threading.Lock()
+        self.flow_state: State = INITIAL_STATE
+        self.language = DEFAULT_LANGUAGE
+        self.high_contrast = False
+        self.last_input_at: datetime = clock.now()
+        self.idle_warning: IdleWarning | None = None
+        self.register_theme(KIOSK_THEME)
+        self.register_theme(HIGH_CONTRAST_THEME)
+        self.theme = KIOSK_THEME.name
+
+    # --- services -------------------------------------------------------------------
+    def parent_services(self) -> ParentServices:
+        """The services, built on first use (blocking: call from a thread worker)."""
+        with self._services_lock:
+            if self._services is None:
+                from kiosk.services.context import ServiceContext
+                from kiosk.services.parent import ParentServices
+
+                context = ServiceContext.from_settings(self.settings, clock=self.clock)
+                self._services = ParentServices(context, terminal=self.terminal)
+            return self._services
+
+    def _warm_up(self) -> None:
+        """Bring in the database, the password estimator and the QR encoder early."""
+        self.parent_services()
+        import segno  # noqa: F401
+        import zxcvbn  # noqa: F401
+
+    def verify_staff(self, username: str, password: str) -> object:
+        """Staff credentials, checked and audited by the staff service (blocking)."""
+        from kiosk.services.staff import staff_log_in
+
+        services = self.parent_services()
+        return staff_log_in(services.context, services.actor, username, password)
+
+    # --- screens ----------------------------------------------------------------------
+    def screen_context(self) -> ScreenContext:
+        return ScreenContext(translate=translator(self.language), services=self.parent_services,
+                             policy=self.policy, settings=self.settings)
+
+    def _build_screen(self, state: State, event: Event | None, account: AccountView | None,
+                      key_check: KeyCheck | None) -> KioskScreen:
+        context = self.screen_context()
+        if state is State.WELCOME:
+            return WelcomeScreen(context, self.language)
+        if state is State.ACTIVATE:
+            return ActivateScreen(context)
+        if state is State.LOGIN:
+            return LoginScreen(context)
+        if state is State.UNAVAILABLE:
+            return UnavailableScreen(context)
+        if state is State.CREATE_ACCOUNT:
+            if key_check is None:
+                raise ValueError("the create-account screen needs the accepted key")
+            return CreateAccountScreen(context, key_check)
+        if account is None:
+            raise ValueError(f"the {state.name} screen needs the account")
+        if state is State.ACCOUNT:
+            arrival = {Event.ACCOUNT_CREATED: Arrival.CREATED,
+                       Event.PASSWORD_SAVED: Arrival.PASSWORD_CHANGED}.get(
+                           event or Event.LOGGED_IN, Arrival.LOGGED_IN)
+            return AccountScreen(context, account, arrival)
+        return ChangePasswordScreen(context, account,
+                                    forced=state is State.FORCED_CHANGE_PASSWORD)
+
+    def on_mount(self) -> None:
+        self.push_screen(self._build_screen(INITIAL_STATE, None, None, None))
+        self.set_interval(INACTIVITY_CHECK_SECONDS, self.check_inactivity)
+        self.call_after_refresh(self._start_warm_up)
+
+    def _start_warm_up(self) -> None:
+        self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False,
+                        name="warm up")
+
+    async def _show(self, screen: KioskScreen) -> None:
+        """Replace the parent screen; overlays on top of it go first."""
+        while isinstance(self.screen, ModalScreen):
+            await self.pop_screen()
+        self.idle_warning = None
+        if isinstance(self.screen, KioskScreen):
+            await self.switch_screen(screen)
+        else:
+            await self.push_screen(screen)
+
+    # --- the flow -------------------------------------------------------------------------
+    def advance(self, event: Event, *, account: AccountView | None = None,
+                key_check: KeyCheck | None = None) -> State:
+        """Move the flow on by `event` and show the new state's screen.
+
+        Raises TransitionRefused (and changes nothing) when the table has no such arrow.
+        """
+        target = next_state(self.flow_state, event)
+        if event is Event.IDLE_TIMEOUT:
+            self._wipe_session()
+        screen = self._build_screen(target, event, account, key_check)
+        self.flow_state = target
+        self.call_next(self._show, screen)
+        return target
+
+    @on(FlowRequested)
+    def _flow_requested(self, message: FlowRequested) -> None:
+        try:
+            self.advance(message.event, account=message.account, key_check=message.key_check)
+        except TransitionRefused as refused:
+            self.log.warning(f"ignored: {refused}")
+
+    @on(ServiceWentAway)
+    def _service_went_away(self) -> None:
+        if self.flow_state is not State.UNAVAILABLE:
+            self.advance(Event.SERVICE_UNAVAILABLE)
+
+    @on(WelcomeScreen.LanguageToggled)
+    async def _language_toggled(self, message: WelcomeScreen.LanguageToggled) -> None:
+        self.language = message.language
+        if isinstance(self.screen, WelcomeScreen):
+            await self.screen.retranslate(self.screen_context(), self.language)
+
+    @on(WelcomeScreen.ContrastToggled)
+    def _contrast_toggled(self) -> None:
+        self.action_toggle_contrast()
+
+    def action_toggle_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+        self.theme = HIGH_CONTRAST_THEME.name if self.high_contrast else KIOSK_THEME.name
+
+    # --- idle timeout -----------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _ACTIVITY_EVENTS):
+            self.last_input_at = self.clock.now()
+        await super().on_event(event)
+
+    @property
+    def is_pristine(self) -> bool:
+        """Nothing of a parent to wipe: the welcome screen, in the default look."""
+        return (self.flow_state is INITIAL_STATE and self.language == DEFAULT_LANGUAGE
+                and not self.high_contrast and not isinstance(self.screen, ModalScreen))
+
+    def check_inactivity(self) -> None:
+        """Compare the clock with the last input: warn, count down, then wipe.
+
+        Runs every second from a timer; tests advance a FakeClock and call it directly.
+        """
+        idle = (self.clock.now() - self.last_input_at).total_seconds()
+        limit = self.settings.idle_seconds
+        warning = self.settings.idle_warning_seconds
+        if idle < limit:
+            if self.idle_warning is not None:
+                self.idle_warning.dismiss(True)
+                self.idle_warning = None
+            return
+        if self.is_pristine and self.idle_warning is None:
+            return
+        if idle >= limit + warning:
+            self.idle_warning = None
+            self.advance(Event.IDLE_TIMEOUT)
+            return
+        seconds_left = max(1, int(limit + warning - idle + 0.999))
+        if self.idle_warning is None:
+            self.idle_warning = IdleWarning(translator(self.language), seconds_left)
+            self.push_screen(self.idle_warning, self._idle_warning_closed)
+        else:
+            self.idle_warning.set_seconds_left(seconds_left)
+
+    def _idle_warning_closed(self, still_here: bool | None) -> None:
+        self.idle_warning = None
+        if still_here:
+            self.last_input_at = self.clock.now()
+
+    def _wipe_session(self) -> None:
+        """Everything of the previous parent: language, look, notices, clipboard."""
+        self.language = DEFAULT_LANGUAGE
+        if self.high_contrast:
+            self.action_toggle_contrast()
+        self.clear_notifications()
+        self.copy_to_clipboard("")
+        self.last_input_at = self.clock.now()
+
+    # --- staff exit -------------------------------------------------------------------
+    def action_staff_exit(self) -> None:
+        if isinstance(self.screen, StaffExitDialog):
+            return
+        self.push_screen(StaffExitDialog(translator(self.language), self.verify_staff),
+                         self._staff_exit_closed)
+
+    def _staff_exit_closed(self, verified: bool | None) -> None:
+        if verified:
+            self.exit()
+
+
+def __getattr__(name: str) -> Any:
+    """`kiosk.app.StaffApp` lives in kiosk.staff_app; imported only when asked for."""
+    if name == "StaffApp":
+        from kiosk.staff_app import StaffApp
+
+        return StaffApp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,167 @@
+"""The parent flow of SPEC §2 as a plain, typed transition table.
+
+The kiosk app changes screens only by asking `next_state(state, event)`; a pair that
+is not in `TRANSITIONS` raises `TransitionRefused`. The README's Mermaid diagram is
+generated from the same table by `mermaid()`, so the picture cannot drift from the code.
+
+Overlays (the "Are you still there?" countdown and the staff exit dialog) sit on top
+of a state and are not states themselves: closing them returns to the same screen.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class State(Enum):
+    WELCOME = "welcome"
+    ACTIVATE = "activate"
+    CREATE_ACCOUNT = "create_account"
+    LOGIN = "login"
+    ACCOUNT = "account"
+    CHANGE_PASSWORD = "change_password"  # noqa: S105 - a state name
+    FORCED_CHANGE_PASSWORD = "forced_change_password"  # noqa: S105 - a state name
+    UNAVAILABLE = "unavailable"
+
+
+class Event(Enum):
+    START_ACTIVATION = "start activation"
+    START_LOGIN = "start login"
+    KEY_ACCEPTED = "key accepted"
+    ACCOUNT_CREATED = "account created"
+    LOGGED_IN = "logged in"
+    LOGGED_IN_TEMPORARY = "logged in with a temporary password"
+    CHANGE_PASSWORD = "change password"  # noqa: S105 - an event name
+    PASSWORD_SAVED = "password saved"  # noqa: S105 - an event name
+    BACK = "back"
+    LOG_OUT = "log out"
+    IDLE_TIMEOUT = "idle timeout"
+    SERVICE_UNAVAILABLE = "service unavailable"
+    SERVICE_RESTORED = "service restored"
+
+
+class TransitionRefused(Exception):
+    """The event has no transition from the state (for instance, skipping a forced change)."""
+
+    def __init__(self, state: State, event: Event) -> None:
+        super().__init__(f"no transition from {state.name} on {event.name}")
+        self.state = state
+        self.event = event
+
+
+_PARENT_FLOW: dict[tuple[State, Event], State] = {
+    (State.WELCOME, Event.START_ACTIVATION): State.ACTIVATE,
+    (State.WELCOME, Event.START_LOGIN): State.LOGIN,
+    (State.ACTIVATE, Event.KEY_ACCEPTED): State.CREATE_ACCOUNT,
+    (State.ACTIVATE, Event.BACK): State.WELCOME,
+    (State.CREATE_ACCOUNT, Event.ACCOUNT_CREATED): State.ACCOUNT,
+    (State.CREATE_ACCOUNT, Event.BACK): State.WELCOME,
+    (State.LOGIN, Event.LOGGED_IN): State.ACCOUNT,
+    (State.LOGIN, Event.LOGGED_IN_TEMPORARY): State.FORCED_CHANGE_PASSWORD,
+    (State.LOGIN, Event.BACK): State.WELCOME,
+    (State.ACCOUNT, Event.CHANGE_PASSWORD): State.CHANGE_PASSWORD,
+    (State.ACCOUNT, Event.LOG_OUT): State.WELCOME,
+    (State.CHANGE_PASSWORD, Event.PASSWORD_SAVED): State.ACCOUNT,
+    (State.CHANGE_PASSWORD, Event.BACK): State.ACCOUNT,
+    # The forced change has no BACK: the only way to the account is to save. Leaving
+    # (log out) goes back to the start, which gets the parent nowhere they could not go.
+    (State.FORCED_CHANGE_PASSWORD, Event.PASSWORD_SAVED): State.ACCOUNT,
+    (State.FORCED_CHANGE_PASSWORD, Event.LOG_OUT): State.WELCOME,
+    # Recovery wipes the session, like an idle timeout: whoever stands at the kiosk
+    # when the database returns never sees the previous parent's half-filled form.
+    (State.UNAVAILABLE, Event.SERVICE_RESTORED): State.WELCOME,
+}
+
+
+def _from_every_state() -> dict[tuple[State, Event], State]:
+    table: dict[tuple[State, Event], State] = {}
+    for state in State:
+        table[(state, Event.IDLE_TIMEOUT)] = State.WELCOME
+        if state is not State.UNAVAILABLE:
+            table[(state, Event.SERVICE_UNAVAILABLE)] = State.UNAVAILABLE
+    return table
+
+
+TRANSITIONS: dict[tuple[State, Event], State] = {**_PARENT_FLOW, **_from_every_state()}
+
+INITIAL_STATE = State.WELCOME
+
+SCREEN_IDS: dict[State, str] = {
+    State.WELCOME: "welcome",
+    State.ACTIVATE: "activate",
+    State.CREATE_ACCOUNT: "create-account",
+    State.LOGIN: "login",
+    State.ACCOUNT: "account",
+    State.CHANGE_PASSWORD: "change-password",
+    State.FORCED_CHANGE_PASSWORD: "change-password",
+    State.UNAVAILABLE: "unavailable",
+}
+
+
+def next_state(state: State, event: Event) -> State:
+    """The state after `event`, or TransitionRefused when the table has no such arrow."""
+    try:
+        return TRANSITIONS[(state, event)]
+    except KeyError:
+        raise TransitionRefused(state, event) from None
+
+
+def allowed_events(state: State) -> list[Event]:
+    """The events `state` accepts, in declaration order."""
+    return [event for event in Event if (state, event) in TRANSITIONS]
+
+
+def mermaid() -> str:
+    """A Mermaid `stateDiagram-v2` of the table (the README embeds it).
+
+    The arrows that exist from every state (idle timeout, database unavailable) are
+    drawn once each, from an `any screen` node, to keep the picture readable.
+    """
+    lines = ["stateDiagram-v2", '    state "any screen" as any_screen',
+             f"    [*] --> {INITIAL_STATE.name}"]
+    every = _from_every_state()
+    for (state, event), target in _PARENT_FLOW.items():
+        lines.append(f"    {state.name} --> {target.name}: {event.value}")
+    for event in (Event.IDLE_TIMEOUT, Event.SERVICE_UNAVAILABLE):
+        targets = {target for (_, ev), target in every.items() if ev is event}
+        (target,) = targets
+        lines.append(f"    any_screen --> {target.name}: {event.value}")
+    return "\n".join(lines) + "\n"
+
+
+FLOW_START = "<!-- flow:start -->"
+FLOW_END = "<!-- flow:end -->"
+
+
+def diagram_block() -> str:
+    """The fenced Mermaid block that goes between the flow markers."""
+    return f"```mermaid\n{mermaid()}```"
+
+
+def update_document(text: str) -> str:
+    """`text` with the block between the flow markers replaced by the current diagram."""
+    if FLOW_START not in text or FLOW_END not in text:
+        raise ValueError(f"the document has no {FLOW_START} ... {FLOW_END} markers")
+    head, rest = text.split(FLOW_START, 1)
+    _, tail = rest.split(FLOW_END, 1)
+    return f"{head}{FLOW_START}\n{diagram_block()}\n{FLOW_END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m kiosk.flow` prints the diagram; `--update FILE...` rewrites the blocks."""
+    import sys
+    from pathlib import Path
+
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--update"]:
+        for name in args[1:]:
+            path = Path(name)
+            path.write_text(update_document(path.read_text(encoding="utf-8")),
+                            encoding="utf-8")
+        return 0
+    sys.stdout.write(mermaid())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""activate: type the activation key from the letter; a typo is told apart from a wrong key."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input
+
+from kiosk.flow import Event
+from kiosk.security.keys import KEY_LENGTH
+from kiosk.services.views import KeyCheck
+from screens.base import FormScreen, ScreenContext
+from screens.key_hints import KeyHints
+from screens.kiosk_input import KioskInput
+from screens.messages import FlowRequested
+from screens.plain_text import PlainText
+
+# Generous: a key with spaces and dashes is 29 characters; leave room for mistakes.
+KEY_INPUT_MAX = 64
+_IGNORED = frozenset(" -\u2010\u2011\u2012\u2013\u2014\u2015\u2212\t")
+
+
+def typed_symbols(raw: str) -> int:
+    """How many key symbols were typed (spaces and dashes do not count)."""
+    return sum(1 for char in raw if char not in _IGNORED and not char.isspace())
+
+
+class ActivateScreen(FormScreen):
+    def __init__(self, context: ScreenContext) -> None:
+        super().__init__(context, id="activate")
+
+    def compose(self) -> ComposeResult:
+        _ = self.translate
+        with VerticalScroll(classes="frame"):
+            yield PlainText(_("Activate your account"), classes="title")
+            yield PlainText(_("Type the activation key printed on your letter. Each guardian "
+                              "has their own key. Capital letters, spaces and dashes do not "
+                              "matter."), classes="lead")
+            yield PlainText(_("Activation key"), classes="label")
+            yield KioskInput(placeholder="XXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
+                             id="activation-key", max_length=KEY_INPUT_MAX)
+            yield PlainText(self._progress_text(""), id="key-progress", classes="hint")
+            yield self.refused_note()
+            yield self.form_error()
+            yield self.busy_line()
+            with Horizontal(classes="buttons"):
+                yield Button(Content(_("Submit")), id="submit", variant="primary")
+                yield Button(Content(_("Back")), id="back")
+        yield KeyHints(self.translate)
+
+    def on_mount(self) -> None:
+        self.query_one("#activation-key").focus()
+
+    def _progress_text(self, raw: str) -> str:
+        _ = self.translate
+        count = typed_symbols(raw)
+        if count > KEY_LENGTH:
+            return _("That is {count} letters and numbers; a key has {total}. Please check "
+                     "for an extra one.").format(count=count, total=KEY_LENGTH)
+        return _("{count} of {total} letters and numbers typed").format(
+            count=count, total=KEY_LENGTH)
+
+    @on(Input.Changed, "#activation-key")
+    def _key_changed(self, event: Input.Changed) -> None:
+        self.query_one("#key-progress", PlainText).set_text(self._progress_text(event.value))
+
+    @on(Button.Pressed, "#submit")
+    @on(Input.Submitted, "#activation-key")
+    def submit(self) -> None:
+        raw = self.query_one("#activation-key", Input).value
+        self.call_service(lambda services: services.check_key(raw), self._accepted)
+
+    def _accepted(self, check: KeyCheck) -> None:
+        self.clear_error()
+        self.post_message(FlowRequested(Event.KEY_ACCEPTED, key_check=check))
+
+    def service_failed(self, error: BaseException | None) -> None:
+        super().service_failed(error)
+        self.query_one("#activation-key").focus()
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.post_message(FlowRequested(Event.BACK))

@@ -1,0 +1,139 @@
+"""change-password: voluntary (from the account) or forced (after a temporary password)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input
+
+from kiosk.errors import WrongCurrentPassword
+from kiosk.flow import Event
+from kiosk.services.views import AccountView
+from screens.base import ScreenContext
+from screens.key_hints import KeyHints
+from screens.kiosk_input import KioskInput
+from screens.messages import FlowRequested
+from screens.password_form import (
+    PASSWORD_INPUT_MAX,
+    FormValues,
+    PasswordFormScreen,
+    read_rules,
+    unmet,
+)
+from screens.plain_text import PlainText
+
+if TYPE_CHECKING:
+    from kiosk.services.parent import ParentServices
+
+
+class ChangePasswordScreen(PasswordFormScreen):
+    CHECKS_USERNAME = False
+
+    def __init__(self, context: ScreenContext, account: AccountView, *, forced: bool) -> None:
+        super().__init__(context, id="change-password")
+        self.account = account
+        self.forced = forced
+
+    def compose(self) -> ComposeResult:
+        _ = self.translate
+        with VerticalScroll(classes="frame"):
+            if self.forced:
+                yield PlainText(_("Choose a new password"), classes="title")
+                yield PlainText(_("You logged in with a temporary password. Choose your own "
+                                  "password now to open your account."), classes="lead")
+                current_label = _("Current password (the temporary one)")
+            else:
+                yield PlainText(_("Change your password"), classes="title")
+                yield PlainText(_("Type your current password, then your new password "
+                                  "twice."), classes="lead")
+                current_label = _("Current password")
+            with Horizontal(classes="columns"):
+                with Vertical(classes="fields"):
+                    yield PlainText(current_label, classes="label")
+                    yield KioskInput(id="current-password", password=True,
+                                     max_length=PASSWORD_INPUT_MAX)
+                    yield PlainText(_("New password"), classes="label")
+                    yield KioskInput(id="new-password", password=True,
+                                     max_length=PASSWORD_INPUT_MAX)
+                    yield PlainText(_("Verify new password"), classes="label")
+                    yield KioskInput(id="verify-password", password=True,
+                                     max_length=PASSWORD_INPUT_MAX)
+                with Vertical(classes="help"):
+                    yield from self.password_widgets()
+            yield self.refused_note()
+            yield self.form_error()
+            yield self.busy_line()
+            with Horizontal(classes="buttons"):
+                yield Button(Content(_("Save")), id="save", variant="primary")
+                if self.forced:
+                    yield Button(Content(_("Log out")), id="logout")
+                else:
+                    yield Button(Content(_("Cancel")), id="back")
+        yield KeyHints(self.translate)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#current-password").focus()
+
+    def form_values(self) -> FormValues:
+        return FormValues(username=self.account.username,
+                          password=self.query_one("#new-password", Input).value,
+                          verify=self.query_one("#verify-password", Input).value,
+                          current=self.query_one("#current-password", Input).value)
+
+    @on(Input.Submitted, "#current-password")
+    @on(Input.Submitted, "#new-password")
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    @on(Button.Pressed, "#save")
+    @on(Input.Submitted, "#verify-password")
+    def submit(self) -> None:
+        _ = self.translate
+        values = self.form_values()
+        if not values.current:
+            if not self.busy:
+                self.show_error(_("Please type your current password first."))
+                self.query_one("#current-password").focus()
+            return
+        policy = self.context.policy
+        translate = self.translate
+        account_id = self.account.account_id
+
+        def change(services: ParentServices) -> AccountView | list[str]:
+            problems = unmet(read_rules(policy, values, check_username=False), translate)
+            if problems:
+                return problems
+            assert values.current is not None
+            return services.change_password(account_id, values.current, values.password,
+                                            values.verify)
+
+        self.call_service(change, self._done)
+
+    def _done(self, outcome: AccountView | list[str]) -> None:
+        _ = self.translate
+        if isinstance(outcome, list):
+            self.show_problems(_("Please fix these, then press Save again:"), outcome)
+            self.query_one("#new-password").focus()
+            return
+        self.clear_error()
+        self.post_message(FlowRequested(Event.PASSWORD_SAVED, account=outcome))
+
+    def service_failed(self, error: BaseException | None) -> None:
+        super().service_failed(error)
+        if isinstance(error, WrongCurrentPassword):
+            current = self.query_one("#current-password", Input)
+            current.clear()
+            current.focus()
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.post_message(FlowRequested(Event.BACK))
+
+    @on(Button.Pressed, "#logout")
+    def _log_out(self) -> None:
+        self.post_message(FlowRequested(Event.LOG_OUT))

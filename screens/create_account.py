@@ -1,0 +1,120 @@
+"""create-account: choose a username and a password, with every unmet rule shown live."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input
+
+from kiosk.errors import UsernameTaken
+from kiosk.flow import Event
+from kiosk.services.views import AccountView, KeyCheck
+from screens.base import ScreenContext
+from screens.key_hints import KeyHints
+from screens.kiosk_input import KioskInput
+from screens.messages import FlowRequested
+from screens.password_form import (
+    PASSWORD_INPUT_MAX,
+    FormValues,
+    PasswordFormScreen,
+    read_rules,
+    unmet,
+)
+from screens.plain_text import PlainText
+from screens.student_list import student_lines
+
+if TYPE_CHECKING:
+    from kiosk.services.parent import ParentServices
+
+USERNAME_INPUT_MAX = 64
+
+
+class CreateAccountScreen(PasswordFormScreen):
+    def __init__(self, context: ScreenContext, key_check: KeyCheck) -> None:
+        super().__init__(context, id="create-account")
+        self.key_check = key_check
+
+    def compose(self) -> ComposeResult:
+        _ = self.translate
+        check = self.key_check
+        guardian = f"{check.guardian_given_name} {check.guardian_family_name}".strip()
+        with VerticalScroll(classes="frame"):
+            yield PlainText(_("Create your account"), classes="title")
+            yield PlainText(_("Your key is accepted, {name}. It is for:").format(name=guardian),
+                            classes="lead")
+            yield PlainText("\n".join(student_lines(check.students, self.translate)),
+                            classes="students")
+            with Horizontal(classes="columns"):
+                with Vertical(classes="fields"):
+                    yield PlainText(_("Username"), classes="label")
+                    yield KioskInput(id="username", max_length=USERNAME_INPUT_MAX)
+                    yield PlainText(_("Password"), classes="label")
+                    yield KioskInput(id="password", password=True, max_length=PASSWORD_INPUT_MAX)
+                    yield PlainText(_("Verify password"), classes="label")
+                    yield KioskInput(id="verify-password", password=True,
+                                     max_length=PASSWORD_INPUT_MAX)
+                with Vertical(classes="help"):
+                    yield self.username_checklist()
+                    yield from self.password_widgets()
+            yield self.refused_note()
+            yield self.form_error()
+            yield self.busy_line()
+            with Horizontal(classes="buttons"):
+                yield Button(Content(_("Create account")), id="create-account",
+                             variant="primary")
+                yield Button(Content(_("Cancel")), id="back")
+        yield KeyHints(self.translate)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#username").focus()
+
+    def form_values(self) -> FormValues:
+        return FormValues(username=self.query_one("#username", Input).value,
+                          password=self.query_one("#password", Input).value,
+                          verify=self.query_one("#verify-password", Input).value,
+                          current=None)
+
+    @on(Button.Pressed, "#create-account")
+    @on(Input.Submitted, "#verify-password")
+    def submit(self) -> None:
+        values = self.form_values()
+        policy = self.context.policy
+        translate = self.translate
+        raw_key = self.key_check.canonical_key
+
+        def create(services: ParentServices) -> AccountView | list[str]:
+            problems = unmet(read_rules(policy, values, check_username=True), translate)
+            if problems:
+                return problems
+            return services.create_account(raw_key, values.username, values.password,
+                                           values.verify)
+
+        self.call_service(create, self._done)
+
+    @on(Input.Submitted, "#username")
+    @on(Input.Submitted, "#password")
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    def _done(self, outcome: AccountView | list[str]) -> None:
+        _ = self.translate
+        if isinstance(outcome, list):
+            self.show_problems(_("Please fix these, then press Create account again:"),
+                               outcome)
+            return
+        self.clear_error()
+        self.post_message(FlowRequested(Event.ACCOUNT_CREATED, account=outcome))
+
+    def service_failed(self, error: BaseException | None) -> None:
+        super().service_failed(error)
+        if isinstance(error, UsernameTaken):
+            self.query_one("#username").focus()
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.post_message(FlowRequested(Event.BACK))

@@ -1,0 +1,45 @@
+"""The "Are you still there?" countdown before the kiosk wipes the session."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Button
+
+from kiosk.i18n import Translate
+from screens.base import KioskModal
+from screens.plain_text import PlainText
+
+
+class IdleWarning(KioskModal):
+    """Any key or click keeps the session (the app sees the input); so does the button."""
+
+    def __init__(self, translate: Translate, seconds_left: int) -> None:
+        super().__init__(id="idle-warning")
+        self.translate = translate
+        self.seconds_left = seconds_left
+
+    def compose(self) -> ComposeResult:
+        _ = self.translate
+        with Vertical(classes="dialog"):
+            yield PlainText(_("Are you still there?"), classes="title")
+            yield PlainText(self._countdown_text(), id="countdown", classes="lead")
+            yield Button(Content(_("I am still here")), id="still-here", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#still-here").focus()
+
+    def _countdown_text(self) -> str:
+        _ = self.translate
+        return _("To keep your information private, the kiosk will clear this screen and go "
+                 "back to the start in {seconds} seconds.").format(seconds=self.seconds_left)
+
+    def set_seconds_left(self, seconds: int) -> None:
+        self.seconds_left = seconds
+        self.query_one("#countdown", PlainText).set_text(self._countdown_text())
+
+    @on(Button.Pressed, "#still-here")
+    def _still_here(self) -> None:
+        self.dismiss(True)

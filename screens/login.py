@@ -1,0 +1,82 @@
+"""login: username and password; one message for every failure."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input
+
+from kiosk.flow import Event
+from kiosk.services.views import LoginResult
+from screens.base import FormScreen, ScreenContext
+from screens.key_hints import KeyHints
+from screens.kiosk_input import KioskInput
+from screens.messages import FlowRequested
+from screens.password_form import PASSWORD_INPUT_MAX
+from screens.plain_text import PlainText
+
+USERNAME_INPUT_MAX = 64
+
+
+class LoginScreen(FormScreen):
+    def __init__(self, context: ScreenContext) -> None:
+        super().__init__(context, id="login")
+
+    def compose(self) -> ComposeResult:
+        _ = self.translate
+        with VerticalScroll(classes="frame narrow"):
+            yield PlainText(_("Log in"), classes="title")
+            yield PlainText(_("Type the username and password you chose when you activated "
+                              "your account. If the front desk gave you a temporary password, "
+                              "type that one."), classes="lead")
+            yield PlainText(_("Username"), classes="label")
+            yield KioskInput(id="username", max_length=USERNAME_INPUT_MAX)
+            yield PlainText(_("Password"), classes="label")
+            yield KioskInput(id="password", password=True, max_length=PASSWORD_INPUT_MAX)
+            yield self.refused_note()
+            yield self.form_error()
+            yield self.busy_line()
+            with Horizontal(classes="buttons"):
+                yield Button(Content(_("Log in")), id="login", variant="primary")
+                yield Button(Content(_("Back")), id="back")
+            yield PlainText(_("Forgot your password? The front desk can give you a "
+                              "temporary one."), classes="help")
+        yield KeyHints(self.translate)
+
+    def on_mount(self) -> None:
+        self.query_one("#username").focus()
+
+    @on(Input.Submitted, "#username")
+    def _to_password(self) -> None:
+        self.query_one("#password").focus()
+
+    @on(Button.Pressed, "#login")
+    @on(Input.Submitted, "#password")
+    def submit(self) -> None:
+        _ = self.translate
+        username = self.query_one("#username", Input).value
+        password = self.query_one("#password", Input).value
+        if not username.strip() or not password:
+            if not self.busy:
+                self.show_error(_("Please type your username and your password, then press "
+                                  "Log in."))
+                self.query_one("#password" if username.strip() else "#username").focus()
+            return
+        self.call_service(lambda services: services.log_in(username, password), self._done)
+
+    def _done(self, result: LoginResult) -> None:
+        self.clear_error()
+        event = Event.LOGGED_IN_TEMPORARY if result.must_change_password else Event.LOGGED_IN
+        self.post_message(FlowRequested(event, account=result.account))
+
+    def service_failed(self, error: BaseException | None) -> None:
+        super().service_failed(error)
+        password = self.query_one("#password", Input)
+        password.clear()
+        password.focus()
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.post_message(FlowRequested(Event.BACK))

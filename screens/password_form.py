@@ -1,0 +1,132 @@
+"""What create-account and change-password share: live rules, strength, verify match.
+
+The rules use the zxcvbn estimator, which can take 100 ms on a long password, so they
+are worked out in a thread worker after each keystroke (the newest one wins) and never
+on the event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
+
+from kiosk.i18n import Translate
+from kiosk.security.policy import PasswordPolicy, Rule, Strength, username_checklist
+from screens.base import FormScreen
+from screens.plain_text import PlainText
+from screens.rule_checklist import CHECK, CROSS, RuleChecklist
+from screens.strength_meter import StrengthMeter
+
+RULES_GROUP = "rules"
+PASSWORD_INPUT_MAX = 256  # above the 128 limit, so the rule can say so instead of a bell
+
+
+@dataclass(frozen=True)
+class FormValues:
+    username: str
+    password: str
+    verify: str
+    current: str | None  # None where the form has no current-password field
+
+
+@dataclass(frozen=True)
+class RulesReading:
+    username_rules: list[Rule]
+    password_rules: list[Rule]
+    strength: Strength
+    verify_rule: Rule | None
+
+
+def read_rules(policy: PasswordPolicy, values: FormValues, *, check_username: bool) -> RulesReading:
+    """Every rule for the values (blocking: runs zxcvbn)."""
+    rules = policy.checklist(values.password, username=values.username, verify=values.verify,
+                             current=values.current)
+    verify_rule = next((rule for rule in rules if rule.key == "verify"), None)
+    return RulesReading(
+        username_rules=username_checklist(values.username) if check_username else [],
+        password_rules=[rule for rule in rules if rule.key != "verify"],
+        strength=policy.strength(values.password, username=values.username),
+        verify_rule=verify_rule)
+
+
+def unmet(reading: RulesReading, translate: Translate) -> list[str]:
+    """The text of every unmet rule, username first, the verify match last."""
+    rules = [*reading.username_rules, *reading.password_rules]
+    if reading.verify_rule is not None:
+        rules.append(reading.verify_rule)
+    return [rule.render(translate) for rule in rules if not rule.met]
+
+
+class PasswordFormScreen(FormScreen):
+    """Subclasses compose `#password-rules`, `#strength`, `#verify-match` (and optionally
+    `#username-rules`) and implement `form_values()`."""
+
+    CHECKS_USERNAME = True
+
+    def form_values(self) -> FormValues:
+        raise NotImplementedError
+
+    def password_widgets(self) -> tuple[RuleChecklist, StrengthMeter, PlainText]:
+        _ = self.translate
+        return (RuleChecklist(_("Your password still needs:"), _("Password rules met"),
+                              id="password-rules", classes="checklist"),
+                StrengthMeter(self.translate, id="strength", classes="strength"),
+                PlainText("", id="verify-match", classes="verify-match"))
+
+    def username_checklist(self) -> RuleChecklist:
+        _ = self.translate
+        return RuleChecklist(_("Your username still needs:"), _("Username rules met"),
+                             id="username-rules", classes="checklist")
+
+    def on_mount(self) -> None:
+        self.refresh_rules()
+
+    @on(Input.Changed)
+    def _values_changed(self, event: Input.Changed) -> None:
+        self.refresh_rules()
+
+    def refresh_rules(self) -> None:
+        values = self.form_values()
+        policy = self.context.policy
+        check_username = self.CHECKS_USERNAME
+        self.run_worker(lambda: read_rules(policy, values, check_username=check_username),
+                        thread=True, exclusive=True, group=RULES_GROUP, exit_on_error=False,
+                        name="rules")
+
+    @on(Worker.StateChanged)
+    def _rules_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != RULES_GROUP or event.state is not WorkerState.SUCCESS:
+            return
+        if worker.is_cancelled:
+            return
+        reading = worker.result
+        if isinstance(reading, RulesReading):
+            self.show_reading(reading)
+
+    def show_reading(self, reading: RulesReading) -> None:
+        _ = self.translate
+        if self.CHECKS_USERNAME:
+            self.query_one("#username-rules", RuleChecklist).show_rules(
+                reading.username_rules, self.translate)
+        self.query_one("#password-rules", RuleChecklist).show_rules(
+            reading.password_rules, self.translate)
+        self.query_one("#strength", StrengthMeter).show(reading.strength)
+        match = self.query_one("#verify-match", PlainText)
+        values_verify_empty = not self.form_values().verify
+        if reading.verify_rule is None or values_verify_empty:
+            match.set_text(_("Type the new password again in the last box."))
+            match.set_class(False, "-match")
+            match.set_class(False, "-mismatch")
+        elif reading.verify_rule.met:
+            match.set_text(f"{CHECK} {_('The two passwords match')}")
+            match.set_class(True, "-match")
+            match.set_class(False, "-mismatch")
+        else:
+            match.set_text(f"{CROSS} {_('The two passwords do not match yet')}")
+            match.set_class(False, "-match")
+            match.set_class(True, "-mismatch")
+

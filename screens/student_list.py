@@ -1,0 +1,22 @@
+"""Lines describing the students linked to a guardian (plain text, for PlainText)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kiosk.i18n import Translate
+from kiosk.services.views import StudentSummary
+
+
+def student_lines(students: Sequence[StudentSummary], translate: Translate) -> list[str]:
+    _ = translate
+    if not students:
+        return [_("No students are linked yet. Please ask the front desk.")]
+    lines = []
+    for student in students:
+        line = _("• {student}, {school}").format(student=student.full_name,
+                                                 school=student.school_name)
+        if not student.enrolled:
+            line = f"{line} {_('(no longer enrolled)')}"
+        lines.append(line)
+    return lines

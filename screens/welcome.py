@@ -1,0 +1,85 @@
+"""welcome: start an activation or a login, switch the language, raise the contrast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Center, Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button
+
+from kiosk.flow import Event
+from kiosk.i18n import LANGUAGES, other_language
+from screens.base import KioskScreen, ScreenContext
+from screens.key_hints import KeyHints
+from screens.messages import FlowRequested
+from screens.plain_text import PlainText
+
+
+class WelcomeScreen(KioskScreen):
+    @dataclass
+    class LanguageToggled(Message):
+        """The parent pressed the language switch."""
+
+        language: str
+        """The language now wanted."""
+
+    @dataclass
+    class ContrastToggled(Message):
+        """The parent pressed the high-contrast switch."""
+
+    def __init__(self, context: ScreenContext, language: str) -> None:
+        super().__init__(context, id="welcome")
+        self.language = language
+
+    def compose(self) -> ComposeResult:
+        _ = self.translate
+        settings = self.context.settings
+        with Vertical(classes="frame welcome"):
+            yield PlainText(settings.district_name, classes="district")
+            yield PlainText(_("Parent Portal"), classes="title")
+            yield PlainText(_("Set up your parent portal account with the activation key "
+                              "from your letter, or log in to find your District ID and "
+                              "change your password."), classes="lead")
+            with Center(classes="choices"):
+                yield Button(Content(_("I have an activation key")), id="start-activation",
+                             variant="primary", classes="choice")
+                yield Button(Content(_("Log in")), id="start-login", variant="primary",
+                             classes="choice")
+            with Horizontal(classes="buttons settings-row"):
+                target = other_language(self.language)
+                yield Button(Content(LANGUAGES[target]), id="language",
+                             tooltip=None, classes="setting")
+                yield Button(Content(_("High contrast")), id="contrast", classes="setting")
+            yield PlainText(_("Need help? {support}").format(support=settings.support_text),
+                            classes="help")
+        yield KeyHints(self.translate)
+
+    def on_mount(self) -> None:
+        self.query_one("#start-activation").focus()
+
+    @on(Button.Pressed, "#start-activation")
+    def _start_activation(self) -> None:
+        self.post_message(FlowRequested(Event.START_ACTIVATION))
+
+    @on(Button.Pressed, "#start-login")
+    def _start_login(self) -> None:
+        self.post_message(FlowRequested(Event.START_LOGIN))
+
+    @on(Button.Pressed, "#language")
+    def _toggle_language(self) -> None:
+        self.post_message(self.LanguageToggled(other_language(self.language)))
+
+    @on(Button.Pressed, "#contrast")
+    def _toggle_contrast(self) -> None:
+        self.post_message(self.ContrastToggled())
+
+    async def retranslate(self, context: ScreenContext, language: str) -> None:
+        """Show the same screen in `language`, keeping the focus on the switch."""
+        self.context = context
+        self.language = language
+        await self.recompose()
+        self.query_one("#language").focus()

@@ -7,7 +7,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from typing import Any, NoReturn, ParamSpec, TypeVar
@@ -78,15 +78,23 @@ def _plain(value: Any) -> Any:
 
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on a terminal; silent when stdout is not one."""
-    if not sys.stdout.isatty() or total == 0:
-        yield lambda done, _total: None
+    """A progress callback `(done, total)`: a bar on a terminal, silent otherwise.
+
+    The bar appears at the first report, so `total` may be 0 when not yet known.
+    """
+    if not sys.stdout.isatty():
+        yield lambda done, total: None
         return
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+    with ExitStack() as stack:
+        bar: Any = None
         shown = 0
 
-        def update(done: int, _total: int) -> None:
-            nonlocal shown
+        def update(done: int, reported_total: int) -> None:
+            nonlocal bar, shown
+            if bar is None:
+                bar = stack.enter_context(
+                    click.progressbar(length=max(total, reported_total, 1), label=label,
+                                      file=sys.stderr))
             bar.update(done - shown)
             shown = done
 

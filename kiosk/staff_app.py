@@ -1,0 +1,118 @@
+"""StaffApp: the staff console (`kiosk staff`), run over SSH with `ForceCommand`.
+
+The SSH key is the first factor; the console asks for the staff password. After
+`staff_idle_seconds` (15 min) without a key press or click, it returns to the login
+screen with every screen, field and notification of the session gone. Each action
+is audited by the services with the staff username and the SSH client address.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import ClassVar
+
+from textual import events, on
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from kiosk.audit import Actor
+from kiosk.clock import Clock
+from kiosk.services.context import ServiceContext
+from kiosk.services.staff import StaffServices, staff_log_in
+from kiosk.services.views import StaffSession
+from kiosk.settings import Settings, load_settings
+from screens.staff import STYLESHEET
+from screens.staff.console_screen import ConsoleScreen
+from screens.staff.login_screen import StaffLoginScreen
+
+# Input that counts as the staff member being there (not a mouse merely moving).
+_ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollUp, events.MouseScrollDown,
+             events.Paste)
+
+
+def ssh_client_address(environ: dict[str, str] | None = None) -> str:
+    """The first field of SSH_CLIENT ('203.0.113.5 51234 22'); 'local' without SSH."""
+    env = os.environ if environ is None else environ
+    fields = env.get("SSH_CLIENT", "").split()
+    return fields[0] if fields else "local"
+
+
+class StaffApp(App[None]):
+    """Staff log in, find families, act on accounts and keys; admins manage staff."""
+
+    TITLE = "Portal Kiosk staff console"
+    CSS_PATH = STYLESHEET
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+    IDLE_CHECK_SECONDS: ClassVar[float] = 5.0
+
+    def __init__(self, *, settings: Settings | None = None,
+                 context: ServiceContext | None = None, clock: Clock | None = None,
+                 client_address: str | None = None) -> None:
+        super().__init__()
+        if settings is None:
+            settings = context.settings if context is not None else load_settings()
+        self.settings = settings
+        self.context = (context if context is not None
+                        else ServiceContext.from_settings(settings, clock=clock))
+        self.clock: Clock = clock if clock is not None else self.context.clock
+        self.client_address = (client_address if client_address is not None
+                               else ssh_client_address())
+        self.services: StaffServices | None = None
+        self._last_activity = self.clock.now()
+
+    # --- screens --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(self._login_screen())
+        self.set_interval(self.IDLE_CHECK_SECONDS, self.check_idle_timeout, name="staff-idle")
+
+    def _login_screen(self, notice: str = "") -> StaffLoginScreen:
+        return StaffLoginScreen(self._log_in, notice)
+
+    def _log_in(self, username: str, password: str) -> StaffSession:
+        """Runs in a thread worker of the login screen."""
+        actor = Actor(name="staff-console", client_address=self.client_address)
+        return staff_log_in(self.context, actor, username, password)
+
+    @on(StaffLoginScreen.LoggedIn)
+    async def _logged_in(self, message: StaffLoginScreen.LoggedIn) -> None:
+        self.services = StaffServices(self.context, message.session, self.client_address)
+        self._last_activity = self.clock.now()
+        await self.switch_screen(ConsoleScreen(self.services, self.settings))
+
+    @on(ConsoleScreen.LogOutRequested)
+    async def _log_out_requested(self) -> None:
+        await self.log_out("You are logged out.")
+
+    async def log_out(self, notice: str = "") -> None:
+        """Back to a fresh login screen; nothing of the session stays reachable."""
+        self.services = None
+        self.clear_notifications()
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(self._login_screen(notice))
+
+    # --- idle timeout -----------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _ACTIVITY):
+            self._last_activity = self.clock.now()
+        await super().on_event(event)
+
+    async def check_idle_timeout(self) -> None:
+        """Called every few seconds; tests call it after moving a FakeClock."""
+        idle = (self.clock.now() - self._last_activity).total_seconds()
+        if idle < self.settings.staff_idle_seconds:
+            return
+        self._last_activity = self.clock.now()
+        if self.services is None and not self._login_form_started():
+            return
+        minutes = self.settings.staff_idle_seconds // 60
+        await self.log_out(f"You were logged out after {minutes} minutes without activity.")
+
+    def _login_form_started(self) -> bool:
+        screen = self.screen
+        return isinstance(screen, StaffLoginScreen) and screen.has_input()

@@ -1,0 +1,76 @@
+"""ConsoleScreen: the staff console's main screen, one tab per job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
+
+from kiosk.services.staff import StaffServices
+from kiosk.settings import Settings
+from screens.staff.audit_panel import AuditPanel
+from screens.staff.household_screen import HouseholdScreen
+from screens.staff.literal import lines
+from screens.staff.roster_panel import RosterPanel
+from screens.staff.search_panel import SearchPanel
+from screens.staff.staff_users_panel import StaffUsersPanel
+
+
+class ConsoleScreen(Screen[None]):
+    """Find a family, the audit log, and (for administrators) staff users and rosters."""
+
+    @dataclass
+    class LogOutRequested(Message):
+        """The staff member asked to log out."""
+
+    def __init__(self, services: StaffServices, settings: Settings) -> None:
+        super().__init__(id="console")
+        self._services = services
+        self._settings = settings
+
+    def compose(self) -> ComposeResult:
+        session = self._services.session
+        with Horizontal(id="console-bar"):
+            yield Static(lines(
+                "Signed in as ", (session.username, "bold"), f" ({session.role})",
+                f" from {self._services.client_address or 'this host'}"), id="whoami")
+            yield Button(Content("Log out"), id="logout")
+            yield Button(Content("Quit"), id="quit")
+        zone = self._settings.zone
+        with TabbedContent(id="tabs"):
+            with TabPane("Find a family", id="tab-find"):
+                yield SearchPanel(self._services, id="search-panel")
+            with TabPane("Audit log", id="tab-audit"):
+                yield AuditPanel(self._services, zone, id="audit-panel")
+            with TabPane("Staff users", id="tab-staff"):
+                yield StaffUsersPanel(self._services, zone, id="staff-panel")
+            with TabPane("Import a roster", id="tab-roster"):
+                yield RosterPanel(self._services, id="roster-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search").focus()
+
+    @on(SearchPanel.GuardianChosen)
+    def _open_household(self, event: SearchPanel.GuardianChosen) -> None:
+        def closed(guardian_id: int | None) -> None:
+            if guardian_id is not None:
+                self.query_one("#tabs", TabbedContent).active = "tab-audit"
+                self.query_one("#audit-panel", AuditPanel).show_guardian(guardian_id)
+
+        self.app.push_screen(HouseholdScreen(self._services, self._settings,
+                                             event.guardian_id), closed)
+
+    @on(Button.Pressed, "#logout")
+    def _log_out(self) -> None:
+        self.post_message(self.LogOutRequested())
+
+    @on(Button.Pressed, "#quit")
+    def _quit(self) -> None:
+        self.app.exit()

@@ -1,0 +1,29 @@
+"""How the console words errors and times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from kiosk.errors import KioskError, ServiceUnavailable
+
+DATABASE_DOWN = ("The database cannot be reached right now, so nothing was done. "
+                 "Try again in a minute; if it keeps happening, call district IT.")
+
+
+def error_message(error: BaseException | None) -> str:
+    """One line for the staff member: the domain error's own text, or a calm fallback."""
+    if isinstance(error, ServiceUnavailable):
+        return DATABASE_DOWN
+    if isinstance(error, KioskError):
+        return error.text()
+    name = type(error).__name__ if error is not None else "unknown"
+    return (f"Something unexpected went wrong ({name}); nothing more was done. "
+            "Please tell district IT.")
+
+
+def when(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A time in the district's zone, to the minute; '-' for none."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

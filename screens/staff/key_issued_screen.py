@@ -1,0 +1,99 @@
+"""KeyIssuedScreen: a new activation key, shown this once, and its printable letter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from kiosk.services.views import IssuedKey
+from kiosk.settings import Settings
+from screens.staff.formatting import error_message, when
+from screens.staff.literal import lines, literal
+
+
+def spaced_key(key: str) -> str:
+    """`7KQ2M-XR4TB-...` as `7KQ2M - XR4TB - ...`: groups easy to read aloud."""
+    return " - ".join(key.split("-"))
+
+
+class KeyIssuedScreen(ModalScreen[None]):
+    """The key in large, grouped type; an optional PDF letter written to a typed path."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+
+    def __init__(self, issued: IssuedKey, settings: Settings) -> None:
+        super().__init__(id="key-issued")
+        self._issued = issued
+        self._settings = settings
+
+    def compose(self) -> ComposeResult:
+        issued = self._issued
+        students = ", ".join(issued.student_names) or "no linked students"
+        with Vertical(classes="dialog secret-dialog"):
+            yield Static(lines("Activation key for ", (issued.guardian_name, "bold")),
+                         classes="title")
+            yield Static(lines(f"Students: {students}"), id="key-students")
+            yield Static(literal(spaced_key(issued.activation_key), "bold"), id="secret-value",
+                         classes="secret")
+            yield Static(lines(
+                f"Valid until {when(issued.expires_at, self._settings.zone)}. Any earlier "
+                "key of this guardian no longer works. The key is shown only now: print the "
+                "letter or copy it onto paper for the parent."), id="secret-note")
+            yield Label(Content("Write a printable letter (PDF) to this file:"))
+            with Horizontal(classes="row"):
+                yield Input(placeholder="/home/office/letter.pdf", id="letter-path")
+                yield Button(Content("Write letter"), id="write-letter")
+            yield Static(Content(""), id="letter-status")
+            yield Button(Content("Done, close"), id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#letter-path", Input).focus()
+
+    @on(Input.Submitted, "#letter-path")
+    @on(Button.Pressed, "#write-letter")
+    def _write_letter(self) -> None:
+        text = self.query_one("#letter-path", Input).value.strip()
+        status = self.query_one("#letter-status", Static)
+        if not text:
+            status.update(Content("Type the path of the PDF file to write, for example "
+                                  "/home/office/letter.pdf."))
+            return
+        path = Path(text).expanduser()
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
+        status.update(lines("Writing ", str(path), " ..."))
+        self._write(path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="write-letter")
+    def _write(self, path: Path) -> Path:
+        from kiosk.letters import write_letters
+
+        write_letters(path, [self._issued], self._settings)
+        return path
+
+    @on(Worker.StateChanged)
+    def _written(self, event: Worker.StateChanged) -> None:
+        status = self.query_one("#letter-status", Static)
+        if event.state == WorkerState.SUCCESS:
+            status.update(lines("The letter was written to ", (str(event.worker.result), "bold"),
+                                ". Print it, then delete the file."))
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            if isinstance(error, OSError):
+                status.update(lines(f"Could not write the letter: {error.strerror or error}. "
+                                    "Check the folder exists and you may write there."))
+            else:
+                status.update(literal(error_message(error)))
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,151 @@
+"""StaffUsersPanel: administrators list, add, disable, promote and unlock staff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, DataTable, Static
+from textual.worker import Worker, WorkerState
+
+from kiosk.services.staff import StaffServices
+from kiosk.services.views import StaffUserView
+from screens.staff.add_staff_user_screen import AddStaffUserScreen
+from screens.staff.confirm_screen import ConfirmScreen
+from screens.staff.formatting import error_message, when
+from screens.staff.literal import cell, literal
+
+
+class StaffUsersPanel(Vertical):
+    """Every change is confirmed; the core refuses all of it for the `staff` role."""
+
+    def __init__(self, services: StaffServices, zone: ZoneInfo, *,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._services = services
+        self._zone = zone
+        self._users: list[StaffUserView] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(""), id="staff-message")
+        table: DataTable[object] = DataTable(id="staff-table", cursor_type="row")
+        table.add_columns("Username", "Role", "State", "Created", "Last login")
+        yield table
+        with Horizontal(classes="buttons"):
+            yield Button(Content("Add staff member"), id="staff-add", variant="primary")
+            yield Button(Content("Disable / enable"), id="staff-toggle-disabled")
+            yield Button(Content("Make admin / staff"), id="staff-toggle-role")
+            yield Button(Content("Unlock"), id="staff-unlock")
+            yield Button(Content("Refresh"), id="staff-refresh")
+
+    def on_mount(self) -> None:
+        self.refresh_users()
+
+    @property
+    def users(self) -> list[StaffUserView]:
+        return list(self._users)
+
+    @on(Button.Pressed, "#staff-refresh")
+    def refresh_users(self) -> None:
+        self._run(self._services.list_staff_users, "list")
+
+    @on(Button.Pressed, "#staff-add")
+    def _add(self) -> None:
+        if not self._services.session.is_admin:
+            self._run(self._services.list_staff_users, "list")  # the core says why not
+            return
+
+        def added(user: StaffUserView | None) -> None:
+            if user is not None:
+                self._message(f"{user.username} was added as {user.role}.")
+                self.refresh_users()
+
+        self.app.push_screen(AddStaffUserScreen(self._services), added)
+
+    @on(Button.Pressed, "#staff-toggle-disabled")
+    def _toggle_disabled(self) -> None:
+        user = self._selected_other("disable")
+        if user is None:
+            return
+        disable = not user.disabled
+        verb = "Disable" if disable else "Enable"
+        self._confirm(f"{verb} the staff account {user.username}?", lambda: self._run(
+            lambda: self._services.set_staff_user(user.username, disabled=disable), "change"))
+
+    @on(Button.Pressed, "#staff-toggle-role")
+    def _toggle_role(self) -> None:
+        user = self._selected_other("change the role of")
+        if user is None:
+            return
+        role = "staff" if user.role == "admin" else "admin"
+        self._confirm(f"Make {user.username} {role}?", lambda: self._run(
+            lambda: self._services.set_staff_user(user.username, role=role), "change"))
+
+    @on(Button.Pressed, "#staff-unlock")
+    def _unlock(self) -> None:
+        user = self._selected()
+        if user is None:
+            return
+        self._confirm(f"Unlock the staff account {user.username} and clear its failed "
+                      "logins?", lambda: self._run(
+                          lambda: self._services.set_staff_user(user.username, unlock_user=True),
+                          "change"))
+
+    def _selected(self) -> StaffUserView | None:
+        table = self.query_one("#staff-table", DataTable)
+        if not self._users or table.cursor_row < 0 or table.cursor_row >= len(self._users):
+            self._message("Choose a staff member in the list first.")
+            return None
+        return self._users[table.cursor_row]
+
+    def _selected_other(self, what: str) -> StaffUserView | None:
+        user = self._selected()
+        if user is not None and user.username.lower() == self._services.session.username:
+            self._message(f"You cannot {what} your own account; ask another administrator.")
+            return None
+        return user
+
+    def _confirm(self, question: str, then: Callable[[], None]) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+            else:
+                self._message("Cancelled; nothing was changed.")
+
+        self.app.push_screen(ConfirmScreen(literal(question)), answered)
+
+    def _run(self, call: Callable[[], object], name: str) -> None:
+        self.run_worker(call, name=name, group="staff-users", thread=True, exit_on_error=False)
+
+    @on(Worker.StateChanged)
+    def _finished(self, event: Worker.StateChanged) -> None:
+        worker, result = event.worker, event.worker.result
+        if event.state == WorkerState.ERROR:
+            self._message(error_message(worker.error))
+        elif event.state == WorkerState.SUCCESS and worker.name == "list":
+            assert isinstance(result, list)
+            self._show(result)
+        elif event.state == WorkerState.SUCCESS and isinstance(result, StaffUserView):
+            state = "disabled" if result.disabled else "enabled"
+            self._message(f"{result.username} is now {result.role}, {state}.")
+            self.refresh_users()
+
+    def _show(self, users: list[StaffUserView]) -> None:
+        self._users = users
+        table = self.query_one("#staff-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for user in users:
+            table.add_row(cell(user.username), cell(user.role),
+                          cell("disabled" if user.disabled else "enabled"),
+                          cell(when(user.created_at, self._zone)),
+                          cell(when(user.last_login_at, self._zone)))
+        if users:
+            table.move_cursor(row=min(max(row, 0), len(users) - 1))
+
+    def _message(self, text: str) -> None:
+        self.query_one("#staff-message", Static).update(literal(text))

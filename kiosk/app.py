@@ -27,7 +27,7 @@ from kiosk.i18n import DEFAULT_LANGUAGE, translator
 from kiosk.security.policy import PasswordPolicy
 from kiosk.services.views import AccountView, KeyCheck
 from kiosk.settings import Settings, load_settings
-from screens import STYLESHEET
+from screens.stylesheet import STYLESHEET
 from screens.account import AccountScreen, Arrival
 from screens.activate import ActivateScreen
 from screens.base import KioskScreen, ScreenContext
@@ -101,6 +101,9 @@ class KioskApp(App[None], inherit_bindings=False):
         self.high_contrast = False
         self.last_input_at: datetime = clock.now()
         self.idle_warning: IdleWarning | None = None
+        # What the current parent's screens need; forgotten on the way back to welcome.
+        self.session_account: AccountView | None = None
+        self.session_key: KeyCheck | None = None
         self.register_theme(KIOSK_THEME)
         self.register_theme(HIGH_CONTRAST_THEME)
         self.theme = KIOSK_THEME.name
@@ -189,7 +192,13 @@ class KioskApp(App[None], inherit_bindings=False):
         target = next_state(self.flow_state, event)
         if event is Event.IDLE_TIMEOUT:
             self._wipe_session()
-        screen = self._build_screen(target, event, account, key_check)
+        if target is INITIAL_STATE:
+            self.session_account = None
+            self.session_key = None
+        else:
+            self.session_account = account or self.session_account
+            self.session_key = key_check or self.session_key
+        screen = self._build_screen(target, event, self.session_account, self.session_key)
         self.flow_state = target
         self.call_next(self._show, screen)
         return target

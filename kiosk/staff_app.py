@@ -91,9 +91,9 @@ class StaffApp(App[None]):
         """Back to a fresh login screen; nothing of the session stays reachable."""
         self.services = None
         self.clear_notifications()
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:  # everything above Textual's default screen
             await self.pop_screen()
-        await self.switch_screen(self._login_screen(notice))
+        await self.push_screen(self._login_screen(notice))
 
     # --- idle timeout -----------------------------------------------------------------
 

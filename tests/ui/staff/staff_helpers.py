@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 CLIENT_ADDRESS = "198.51.100.23"
 STAFF_PASSWORD = "paper lanterns over the front desk"
@@ -36,5 +38,45 @@ async def log_in(pilot: Pilot[None], username: str = "clerk",
 
 def text_of(pilot: Pilot[None], selector: str) -> str:
     """The plain text a Static on the current screen shows."""
-    widget = pilot.app.screen.query_one(selector, Static)
-    return str(widget.visual.plain) if hasattr(widget.visual, "plain") else str(widget.render())
+    content = pilot.app.screen.query_one(selector, Static).content
+    return content.plain if isinstance(content, Content) else str(content)
+
+
+def table_rows(pilot: Pilot[None], selector: str) -> list[list[str]]:
+    """Every row of a DataTable on the current screen, as plain strings."""
+    table: DataTable[object] = pilot.app.screen.query_one(selector, DataTable)
+    return [[cell.plain if isinstance(cell, Text) else str(cell)
+             for cell in table.get_row_at(index)] for index in range(table.row_count)]
+
+
+async def press(pilot: Pilot[None], selector: str) -> None:
+    """Press a button on the current screen (as Enter or a click would) and settle.
+
+    `Button.press()` rather than a click: a real click within 0.2 s of the last one
+    on the same button is ignored (Textual's active effect), which fast tests hit.
+    """
+    pilot.app.screen.query_one(selector, Button).press()
+    await settle(pilot)
+
+
+async def search(pilot: Pilot[None], query: str) -> None:
+    """Type a query in the Find tab and run it."""
+    pilot.app.screen.query_one("#search", Input).value = query
+    await press(pilot, "#search-button")
+
+
+async def open_household(pilot: Pilot[None], query: str) -> None:
+    """Search, then open the first result's household."""
+    await search(pilot, query)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert pilot.app.screen.id == "household"
+
+
+async def answer(pilot: Pilot[None], key: str, confirm: bool = True) -> None:
+    """Press an action key, then answer the confirmation with Y or N."""
+    await pilot.press(key)
+    await settle(pilot)
+    assert pilot.app.screen.id == "confirm"
+    await pilot.press("y" if confirm else "n")
+    await settle(pilot)

@@ -1,0 +1,68 @@
+"""The password gate: nothing is served until the visitor has given the password.
+
+A small sign-in form (no browser Basic-auth dialog, and the WebSocket carries the
+cookie like any same-origin request). The password is compared in constant time on
+fixed-length digests; a wrong one waits a second, one attempt at a time. Success sets
+a cookie signed with a key made fresh at every server start: `<expiry>.<hmac>`,
+HttpOnly, SameSite=Strict, Secure behind https. The password itself is never logged,
+stored in the cookie, or passed to a session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+import time
+
+COOKIE_NAME = "kiosk_serve_gate"
+COOKIE_LIFETIME_SECONDS = 12 * 3600
+FAILED_ATTEMPT_DELAY_SECONDS = 1.0
+
+
+class PasswordGate:
+    def __init__(self, password: str, *, key: bytes | None = None,
+                 lifetime_seconds: int = COOKIE_LIFETIME_SECONDS) -> None:
+        if not password:
+            raise ValueError("the gate needs a non-empty password")
+        self._digest = hashlib.sha256(password.encode("utf-8")).digest()
+        self._key = key if key is not None else secrets.token_bytes(32)
+        self._lifetime = lifetime_seconds
+        self._attempts = asyncio.Lock()
+
+    def __repr__(self) -> str:  # never show the digest or the key
+        return "PasswordGate(<hidden>)"
+
+    def password_matches(self, given: str) -> bool:
+        """Constant time whatever the lengths: both sides are SHA-256 digests."""
+        candidate = hashlib.sha256(given.encode("utf-8", "surrogatepass")).digest()
+        return hmac.compare_digest(candidate, self._digest)
+
+    async def attempt(self, given: str) -> bool:
+        """One sign-in attempt; attempts are taken one at a time and failures are slow."""
+        async with self._attempts:
+            if self.password_matches(given):
+                return True
+            await asyncio.sleep(FAILED_ATTEMPT_DELAY_SECONDS)
+            return False
+
+    def issue_cookie(self, now: float | None = None) -> str:
+        expires = int((time.time() if now is None else now) + self._lifetime)
+        return f"{expires}.{self._sign(str(expires))}"
+
+    def cookie_valid(self, value: str | None, now: float | None = None) -> bool:
+        if not value or value.count(".") != 1:
+            return False
+        expires_text, signature = value.split(".")
+        if not expires_text.isdigit() or not hmac.compare_digest(
+                signature.encode("ascii", "replace"), self._sign(expires_text).encode("ascii")):
+            return False
+        return int(expires_text) > (time.time() if now is None else now)
+
+    @property
+    def lifetime_seconds(self) -> int:
+        return self._lifetime
+
+    def _sign(self, text: str) -> str:
+        return hmac.new(self._key, text.encode("ascii"), hashlib.sha256).hexdigest()

@@ -1,0 +1,353 @@
+"""`kiosk serve`'s safe defaults, against the real server in a subprocess (SPEC §7.9).
+
+Each test starts `kiosk serve` on a free port with a temporary SQLite database and
+secrets planted in its environment, drives it over HTTP and WebSocket (aiohttp), and
+at the end stops it with SIGTERM and checks that no session process is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from serve_process import ServeProcess, environment_of, is_running, start_serve, wait_until
+
+from kiosk.db.migrate import upgrade
+
+pytestmark = pytest.mark.slow
+
+GATE_PASSWORD = "lobby demo sesame 4417"
+PLANTED_SECRETS = {
+    "PGPASSWORD": "pg-secret-7c1d",
+    "KIOSK_TEST_SECRET": "kiosk-test-secret-93af",
+    "AWS_SECRET_ACCESS_KEY": "aws-secret-5e0b",
+    "KIOSK_SERVE_PASSWORD": "not-a-setting-2b77",
+}
+FIRST_FRAME_TIMEOUT = 60.0
+
+
+def client() -> aiohttp.ClientSession:
+    """A client that keeps cookies set by 127.0.0.1 (aiohttp refuses IP cookies by default)."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path}/kiosk.db"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def server_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(PLANTED_SECRETS)
+    env["KIOSK_DATABASE_URL"] = database_url
+    return env
+
+
+@pytest.fixture
+def servers() -> Iterator[list[ServeProcess]]:
+    """Every server a test starts: stopped with SIGTERM after it, with no session left."""
+    started: list[ServeProcess] = []
+    yield started
+    problems = []
+    for served in started:
+        status = served.stop(signal.SIGTERM)
+        try:
+            wait_until(lambda s=served: not s.leftover_sessions(), 10,
+                       what="session processes to end")
+        except AssertionError:
+            problems.append(f"sessions left running: {served.leftover_sessions()}")
+        if status != 0:
+            problems.append(f"kiosk serve exited with {status}: {served.stderr()[-2000:]}")
+        served.kill_leftovers()
+    assert not problems, problems
+
+
+def serve(servers: list[ServeProcess], tmp_path: Path, env: dict[str, str],
+          *args: str) -> ServeProcess:
+    served = start_serve(args, env=env, workdir=tmp_path)
+    servers.append(served)
+    return served
+
+
+async def open_session(http: aiohttp.ClientSession, served: ServeProcess,
+                       origin: str | None = None) -> aiohttp.ClientWebSocketResponse:
+    """A WebSocket session from the served page's origin, after its first frame."""
+    websocket = await http.ws_connect(
+        f"{served.base_url}/ws?width=100&height=30",
+        headers={"Origin": origin if origin is not None else served.base_url})
+    message = await asyncio.wait_for(websocket.receive(), FIRST_FRAME_TIMEOUT)
+    assert message.type == aiohttp.WSMsgType.BINARY, message
+    return websocket
+
+
+async def handshake_status(http: aiohttp.ClientSession, served: ServeProcess,
+                           headers: dict[str, str]) -> tuple[int, str]:
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await http.ws_connect(f"{served.base_url}/ws", headers=headers)
+    return refused.value.status, refused.value.message
+
+
+# --- binding ---------------------------------------------------------------------------
+
+def _listening_addresses(port: int) -> list[str]:
+    """Local addresses in LISTEN state on `port`, from /proc/net/tcp and tcp6."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, port_hex = fields[1].rsplit(":", 1)
+            if int(port_hex, 16) == port and fields[3] == "0A":
+                found.append(address)
+    return found
+
+
+def test_binds_to_loopback_by_default(servers: list[ServeProcess], tmp_path: Path,
+                                      server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env)
+    assert _listening_addresses(served.port) == ["0100007F"]  # 127.0.0.1, and nothing else
+    assert "http://127.0.0.1:" in served.stdout()
+
+
+# --- Origin ----------------------------------------------------------------------------
+
+async def test_websocket_from_a_foreign_origin_is_refused_with_403(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env)
+    async with client() as http:
+        for origin in ("http://evil.example", f"http://localhost.evil.example:{served.port}",
+                       f"https://127.0.0.1:{served.port}", "null"):
+            status, _ = await handshake_status(http, served, {"Origin": origin})
+            assert status == 403, origin
+        status, _ = await handshake_status(http, served, {})  # no Origin at all
+        assert status == 403
+        assert served.session_pids() == []
+        websocket = await open_session(http, served)  # the served origin is welcome
+        assert len(served.session_pids()) == 1
+        await websocket.close()
+
+
+async def test_public_url_sets_the_only_accepted_origin(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env, "--public-url", "https://kiosk.example.org/")
+    async with client() as http:
+        status, _ = await handshake_status(http, served, {"Origin": served.base_url})
+        assert status == 403
+        async with http.get(f"{served.base_url}/") as page:
+            assert page.status == 200
+            assert "wss://kiosk.example.org/ws" in await page.text()
+        websocket = await open_session(http, served, origin="https://kiosk.example.org")
+        await websocket.close()
+
+
+# --- session cap -----------------------------------------------------------------------
+
+async def test_the_visitor_after_max_sessions_gets_the_busy_page(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env, "--max-sessions", "2")
+    async with client() as http:
+        first = await open_session(http, served)
+        second = await open_session(http, served)
+        assert len(served.wait_for_sessions(2)) == 2
+
+        async with http.get(f"{served.base_url}/") as page:
+            body = await page.text()
+            assert page.status == 503
+            assert page.headers["Retry-After"].isdigit()
+            assert "try again shortly" in body
+            assert "textual-terminal" not in body
+        status, _ = await handshake_status(http, served, {"Origin": served.base_url})
+        assert status == 503
+        assert len(served.session_pids()) == 2  # the refused visitor started nothing
+
+        await first.close()
+        wait_until(lambda: len(served.session_pids()) == 1, 20, what="a session to end")
+
+        async def page_status() -> int:
+            async with http.get(f"{served.base_url}/") as page:
+                return page.status
+
+        for _ in range(50):  # the slot frees when the handler finishes
+            if await page_status() == 200:
+                break
+            await asyncio.sleep(0.2)
+        assert await page_status() == 200
+        third = await open_session(http, served)
+        await asyncio.gather(second.close(), third.close())
+
+
+# --- password --------------------------------------------------------------------------
+
+async def test_without_the_password_nothing_is_served(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    password_file = tmp_path / "gate-password"
+    password_file.write_text(GATE_PASSWORD + "\n")
+    password_file.chmod(0o600)
+    served = serve(servers, tmp_path, server_env, "--password-file", str(password_file))
+    async with client() as http:
+        for path in ("/", "/static/js/textual.js", "/static/css/xterm.css", "/download/x"):
+            async with http.get(f"{served.base_url}{path}", allow_redirects=False) as response:
+                body = await response.text()
+                assert response.status == 401, path
+                assert "textual-terminal" not in body and "/ws" not in body, path
+                assert "xterm" not in body.lower(), path
+        status, _ = await handshake_status(http, served, {"Origin": served.base_url})
+        assert status == 401
+        async with http.post(f"{served.base_url}/login", data={"password": "guess"},
+                             allow_redirects=False) as wrong:
+            assert wrong.status == 401
+            assert "not right" in await wrong.text()
+        async with http.post(f"{served.base_url}/login", data={"password": GATE_PASSWORD},
+                             allow_redirects=False) as right:
+            assert right.status == 303
+            cookie = right.cookies["kiosk_serve_gate"]
+            assert cookie["httponly"] and cookie["samesite"] == "Strict"
+            assert GATE_PASSWORD not in cookie.value
+        async with http.get(f"{served.base_url}/") as page:  # the cookie jar sends it now
+            assert page.status == 200
+            assert "textual-terminal" in await page.text()
+        websocket = await open_session(http, served)
+        await websocket.close()
+    assert GATE_PASSWORD not in served.stdout() + served.stderr()
+
+
+async def test_a_forged_or_expired_gate_cookie_is_refused(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    password_file = tmp_path / "gate-password"
+    password_file.write_text(GATE_PASSWORD)
+    served = serve(servers, tmp_path, server_env, "--password-file", str(password_file))
+    async with client() as http:
+        for forged in ("9999999999.00", "9999999999." + "0" * 64, "1.abc", "x"):
+            async with http.get(f"{served.base_url}/",
+                                headers={"Cookie": f"kiosk_serve_gate={forged}"}) as page:
+                assert page.status == 401, forged
+
+
+# --- the session environment -----------------------------------------------------------
+
+async def test_sessions_get_an_allowlisted_environment(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str],
+        database_url: str) -> None:
+    password_file = tmp_path / "gate-password"
+    password_file.write_text(GATE_PASSWORD)
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[kiosk]\ndistrict_name = "Lakeside Unified"\n')
+    env = dict(server_env, KIOSK_CONFIG=str(config))
+    served = serve(servers, tmp_path, env, "--password-file", str(password_file))
+    async with client() as http:
+        async with http.post(f"{served.base_url}/login", data={"password": GATE_PASSWORD}):
+            pass
+        websocket = await open_session(http, served)
+        [pid] = served.session_pids()
+        session_env = environment_of(pid)
+        await websocket.close()
+
+    everything = "\n".join(f"{k}={v}" for k, v in session_env.items())
+    for name, secret in PLANTED_SECRETS.items():
+        assert name not in session_env
+        assert secret not in everything
+    assert GATE_PASSWORD not in everything and str(password_file) not in everything
+    assert "KIOSK_CONFIG" not in session_env
+    assert session_env["KIOSK_DATABASE_URL"] == database_url
+    assert session_env["KIOSK_DISTRICT_NAME"] == "Lakeside Unified"  # settings carried over
+    assert session_env["KIOSK_DEMO"] == "0"
+    assert session_env["TEXTUAL_DRIVER"].endswith(":WebDriver")
+
+
+# --- shutdown --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_stopping_the_server_ends_every_session(
+        tmp_path: Path, server_env: dict[str, str], signum: int) -> None:
+    served = start_serve(["--max-sessions", "3"], env=server_env, workdir=tmp_path)
+    try:
+        async with client() as http:
+            sockets = [await open_session(http, served) for _ in range(3)]
+            pids = served.wait_for_sessions(3)
+            assert all(is_running(pid) for pid in pids)
+            status = await asyncio.to_thread(served.stop, signum)
+            assert status == 0, served.stderr()[-2000:]
+            assert not [pid for pid in pids if is_running(pid)]
+            for websocket in sockets:  # each one was closed by the server
+                await asyncio.wait_for(_drain_until_closed(websocket), 10)
+            assert "every session has ended" in served.stdout()
+            assert "Traceback" not in served.stderr()
+    finally:
+        served.kill_leftovers()
+
+
+async def _drain_until_closed(websocket: aiohttp.ClientWebSocketResponse) -> None:
+    async for _ in websocket:  # frames the app sent before it was stopped
+        pass
+    assert websocket.closed
+
+
+# --- refusals --------------------------------------------------------------------------
+
+def _kiosk_serve(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", "serve", *args], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--port", "0"], "--port"),
+    (["--port", "70000"], "--port"),
+    (["--max-sessions", "0"], "--max-sessions"),
+    (["--host", "0.0.0.0"], "--public-url"),  # noqa: S104 - refused, never bound
+    (["--public-url", "ftp://kiosk.example.org"], "--public-url"),
+    (["--public-url", "https://user:pw@kiosk.example.org"], "--public-url"),
+    (["--public-url", "https://"], "--public-url"),
+    (["--password-file", "/"], "--password-file"),  # a folder
+])
+def test_bad_usage_exits_2_with_a_clear_message(server_env: dict[str, str], args: list[str],
+                                                message: str) -> None:
+    result = _kiosk_serve(*args, env=server_env)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_refusals_exit_1_without_a_traceback(tmp_path: Path,
+                                            server_env: dict[str, str]) -> None:
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    unreadable = tmp_path / "unreadable"
+    unreadable.write_text(GATE_PASSWORD)
+    unreadable.chmod(0)
+    cases = [
+        (["--password-file", str(tmp_path / "missing")], "does not exist"),
+        (["--password-file", str(empty)], "empty"),
+    ]
+    if os.geteuid() != 0:  # root reads any file
+        cases.append((["--password-file", str(unreadable)], "permission denied"))
+    for args, message in cases:
+        result = _kiosk_serve(*args, env=server_env)
+        assert result.returncode == 1, (args, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr
+        assert GATE_PASSWORD not in result.stderr + result.stdout
+
+
+def test_a_port_in_use_is_refused_with_exit_1(server_env: dict[str, str]) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _kiosk_serve("--port", str(port), env=server_env)
+    assert result.returncode == 1, result.stderr
+    assert f"port {port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_invalid_setting_is_refused_with_exit_1(server_env: dict[str, str]) -> None:
+    result = _kiosk_serve(env=dict(server_env, KIOSK_IDLE_SECONDS="soon"))
+    assert result.returncode == 1
+    assert "idle_seconds" in result.stderr and "Traceback" not in result.stderr

@@ -27,7 +27,6 @@ from kiosk.i18n import DEFAULT_LANGUAGE, translator
 from kiosk.security.policy import PasswordPolicy
 from kiosk.services.views import AccountView, KeyCheck
 from kiosk.settings import Settings, load_settings
-from screens.stylesheet import STYLESHEET
 from screens.account import AccountScreen, Arrival
 from screens.activate import ActivateScreen
 from screens.base import KioskScreen, ScreenContext
@@ -37,6 +36,7 @@ from screens.idle_warning import IdleWarning
 from screens.login import LoginScreen
 from screens.messages import FlowRequested, ServiceWentAway
 from screens.staff_exit import StaffExitDialog
+from screens.stylesheet import STYLESHEET
 from screens.unavailable import UnavailableScreen
 from screens.welcome import WelcomeScreen
 

@@ -122,11 +122,11 @@ class PasswordFormScreen(FormScreen):
             match.set_class(False, "-match")
             match.set_class(False, "-mismatch")
         elif reading.verify_rule.met:
-            match.set_text(f"{CHECK} {_('The two passwords match')}")
+            match.set_text(_("{mark} The two passwords match").format(mark=CHECK))
             match.set_class(True, "-match")
             match.set_class(False, "-mismatch")
         else:
-            match.set_text(f"{CROSS} {_('The two passwords do not match yet')}")
+            match.set_text(_("{mark} The two passwords do not match yet").format(mark=CROSS))
             match.set_class(False, "-match")
             match.set_class(True, "-mismatch")
 

@@ -17,6 +17,6 @@ def student_lines(students: Sequence[StudentSummary], translate: Translate) -> l
         line = _("• {student}, {school}").format(student=student.full_name,
                                                  school=student.school_name)
         if not student.enrolled:
-            line = f"{line} {_('(no longer enrolled)')}"
+            line = _("{line} (no longer enrolled)").format(line=line)
         lines.append(line)
     return lines

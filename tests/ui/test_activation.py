@@ -127,6 +127,7 @@ async def test_used_key(kiosk_app: AppFactory, kiosk_ctx: ServiceContext) -> Non
     family = add_family(kiosk_ctx)
     key = issue_key(kiosk_ctx, family.guardian_ids[0])
     from builders import KIOSK
+
     from kiosk.services import activation
 
     activation.create_account(kiosk_ctx, KIOSK, key, "mlopez", GOOD_PASSWORD, GOOD_PASSWORD)

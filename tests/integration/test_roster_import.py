@@ -1,0 +1,393 @@
+"""Roster import on a real SQLite file and a real PostgreSQL server (SPEC §5, §4)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from builders import GOOD_PASSWORD, KIOSK, issue_key, make_context
+from click.testing import CliRunner
+from sqlalchemy import String, Text, func, select
+from sqlalchemy.engine import make_url
+
+from kiosk.audit import Action, Actor
+from kiosk.cli import main
+from kiosk.db.migrate import upgrade
+from kiosk.db.models import AuditEvent, Base, Guardian, GuardianStudent, School, Student
+from kiosk.errors import AccountInactive, RosterError
+from kiosk.roster import importer
+from kiosk.roster.importer import ImportSummary, import_roster
+from kiosk.roster.parser import MANIFEST, ORGS, USERS, USERS_HEADER, read_bundle
+from kiosk.roster.synthetic import generate, write_bundle
+from kiosk.services import activation, login
+from kiosk.services.context import ServiceContext
+
+BASIC = Path(__file__).resolve().parents[1] / "data" / "roster" / "basic"
+ADMIN = Actor(name="cli:admin")
+
+
+@pytest.fixture
+def ctx(migrated_database_url: str) -> Iterator[ServiceContext]:
+    context = make_context(migrated_database_url)
+    yield context
+    context.database.dispose()
+
+
+# --- bundles -----------------------------------------------------------------------------
+
+def basic_rows() -> list[list[str]]:
+    text = (BASIC / USERS).read_bytes().decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def col(name: str) -> int:
+    return USERS_HEADER.index(name)
+
+
+def row_of(rows: list[list[str]], sourced_id: str) -> list[str]:
+    return next(row for row in rows if row[0] == sourced_id)
+
+
+def without(rows: list[list[str]], *sourced_ids: str) -> list[list[str]]:
+    return [row for row in rows if row[0] not in sourced_ids]
+
+
+def write(folder: Path, rows: list[list[str]] | None = None, orgs: bytes | None = None) -> Path:
+    """A bundle folder: the basic bundle with users.csv (and orgs.csv) replaced."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = read_bundle(BASIC)
+    if rows is not None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+        files[USERS] = buffer.getvalue().encode()
+    if orgs is not None:
+        files[ORGS] = orgs
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def state(ctx: ServiceContext) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the roster tables and the audit log, for before/after comparisons."""
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    with ctx.database.unit_of_work(read_only=True) as uow:
+        for table in Base.metadata.sorted_tables:
+            if table.name in {"schools", "students", "guardians", "guardian_students",
+                              "accounts", "audit_events"}:
+                rows = uow.session.execute(select(table)).all()
+                result[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return result
+
+
+def count(ctx: ServiceContext, model: Any) -> int:
+    with ctx.database.unit_of_work(read_only=True) as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def zeros(summary: ImportSummary) -> bool:
+    return not summary.changed and set(summary.counts().values()) == {0}
+
+
+def make_account(ctx: ServiceContext, guardian: str, username: str) -> None:
+    key = issue_key(ctx, guardian)
+    activation.create_account(ctx, KIOSK, key, username, GOOD_PASSWORD, GOOD_PASSWORD)
+
+
+# --- importing -----------------------------------------------------------------------------
+
+def test_an_import_creates_schools_students_guardians_and_links(ctx: ServiceContext) -> None:
+    summary = import_roster(ctx, ADMIN, BASIC)
+    assert summary.counts() == {
+        "schools": 3, "students_added": 4, "students_updated": 0, "students_withdrawn": 0,
+        "students_reenrolled": 0, "guardians_added": 4, "guardians_updated": 0,
+        "guardians_removed_from_roster": 0, "links": 6, "accounts_deactivated": 0,
+        "accounts_reactivated": 0}
+    assert (summary.source, summary.dry_run) == ("basic", False)
+    with ctx.database.unit_of_work(read_only=True) as uow:
+        session = uow.session
+        students = {s.sourced_id: s for s in session.scalars(select(Student))}
+        ana = students["stu-1"]
+        assert (ana.given_name, ana.family_name, ana.student_number, ana.grades) == (
+            "Ana", "López", "1001", "03")
+        assert (ana.search_name, ana.search_family) == ("ana lópez", "lópez ana")
+        assert ana.username_canonical == "alopez01"
+        assert students["stu-4"].username_canonical is None
+        assert session.get(School, ana.school_id).name == "Lakeside Elementary"  # type: ignore[union-attr]
+        assert {sid: s.enrolled for sid, s in students.items()} == {
+            "stu-1": True, "stu-2": True, "stu-3": False, "stu-4": False}
+        guardians = {g.sourced_id: g for g in session.scalars(select(Guardian))}
+        assert guardians["gua-2"].given_name == "Jo[31mse"
+        assert guardians["gua-2"].search_family == "o'brien jo[31mse"
+        assert guardians["gua-3"].role == "relative"
+        assert all(g.in_roster for g in guardians.values())
+        pairs = {(g.sourced_id, s.sourced_id) for g, s in session.execute(
+            select(Guardian, Student)
+            .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
+            .join(Student, Student.id == GuardianStudent.student_id)).all()}
+        assert pairs == {("gua-1", "stu-1"), ("gua-1", "stu-2"), ("gua-2", "stu-1"),
+                         ("gua-2", "stu-2"), ("gua-3", "stu-3"), ("gua-4", "stu-4")}
+
+
+def test_a_second_import_of_the_same_bundle_changes_nothing(ctx: ServiceContext) -> None:
+    import_roster(ctx, ADMIN, BASIC)
+    make_account(ctx, "gua-1", "marialopez")
+    before = state(ctx)
+    summary = import_roster(ctx, ADMIN, BASIC)
+    assert zeros(summary)
+    after = state(ctx)
+    assert len(after.pop("audit_events")) == len(before.pop("audit_events")) + 1
+    assert after == before
+
+
+def test_each_import_is_audited_with_its_summary(ctx: ServiceContext) -> None:
+    import_roster(ctx, ADMIN, BASIC)
+    with ctx.database.unit_of_work(read_only=True) as uow:
+        events = list(uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == Action.ROSTER_IMPORT)))
+    assert len(events) == 1
+    assert (events[0].actor, events[0].subject) == ("cli:admin", "basic")
+    detail = json.loads(events[0].detail)
+    assert detail["source"] == "basic"
+    assert (detail["students_added"], detail["guardians_added"], detail["links"]) == (4, 4, 6)
+
+
+def test_a_student_missing_from_the_snapshot_is_withdrawn_and_the_account_goes_inactive(
+        ctx: ServiceContext, tmp_path: Path) -> None:
+    import_roster(ctx, ADMIN, BASIC)
+    make_account(ctx, "gua-1", "marialopez")
+    assert login.log_in(ctx, KIOSK, "marialopez", GOOD_PASSWORD).account.username == "marialopez"
+
+    rows = without(basic_rows(), "stu-1", "stu-2")
+    row_of(rows, "gua-1")[col("agentSourcedIds")] = ""
+    row_of(rows, "gua-2")[col("agentSourcedIds")] = ""
+    summary = import_roster(ctx, ADMIN, write(tmp_path / "next", rows))
+    assert (summary.students_withdrawn, summary.links, summary.accounts_deactivated) == (2, 4, 1)
+    assert (summary.students_added, summary.guardians_removed_from_roster) == (0, 0)
+    with pytest.raises(AccountInactive):
+        login.log_in(ctx, KIOSK, "marialopez", GOOD_PASSWORD)
+    assert count(ctx, Student) == 4  # withdrawn, never deleted
+
+    back = import_roster(ctx, ADMIN, BASIC)
+    assert (back.students_reenrolled, back.links, back.accounts_reactivated) == (2, 4, 1)
+    assert back.students_withdrawn == back.accounts_deactivated == 0
+    assert login.log_in(ctx, KIOSK, "marialopez", GOOD_PASSWORD).account.username == "marialopez"
+
+
+def test_a_student_marked_tobedeleted_is_withdrawn_but_keeps_the_family(
+        ctx: ServiceContext, tmp_path: Path) -> None:
+    import_roster(ctx, ADMIN, BASIC)
+    make_account(ctx, "gua-1", "marialopez")
+    rows = basic_rows()
+    row_of(rows, "stu-1")[col("status")] = "tobedeleted"
+    row_of(rows, "stu-2")[col("enabledUser")] = "FALSE"
+    summary = import_roster(ctx, ADMIN, write(tmp_path / "next", rows))
+    assert (summary.students_withdrawn, summary.students_updated, summary.links) == (2, 0, 0)
+    assert summary.accounts_deactivated == 1
+    with pytest.raises(AccountInactive):
+        login.log_in(ctx, KIOSK, "marialopez", GOOD_PASSWORD)
+
+
+def test_a_guardian_missing_from_the_snapshot_leaves_the_roster_and_loses_its_links(
+        ctx: ServiceContext, tmp_path: Path) -> None:
+    import_roster(ctx, ADMIN, BASIC)
+    summary = import_roster(ctx, ADMIN, write(tmp_path / "next", without(basic_rows(), "gua-2")))
+    assert (summary.guardians_removed_from_roster, summary.links) == (1, 2)
+    with ctx.database.unit_of_work(read_only=True) as uow:
+        gone = uow.session.scalar(select(Guardian).where(Guardian.sourced_id == "gua-2"))
+        assert gone is not None and not gone.in_roster
+        assert uow.session.scalar(select(func.count()).select_from(GuardianStudent).where(
+            GuardianStudent.guardian_id == gone.id)) == 0
+    again = import_roster(ctx, ADMIN, BASIC)
+    assert (again.guardians_updated, again.links) == (1, 2)
+
+
+def test_changed_names_schools_and_orgs_are_updated(ctx: ServiceContext, tmp_path: Path) -> None:
+    import_roster(ctx, ADMIN, BASIC)
+    rows = basic_rows()
+    row_of(rows, "stu-1")[col("givenName")] = "Anita"
+    row_of(rows, "stu-2")[col("orgSourcedIds")] = "sch-2"
+    row_of(rows, "gua-1")[col("email")] = "maria.lopez@example.org"
+    orgs = (BASIC / ORGS).read_bytes().replace(b"Hillcrest Middle", b"Hillcrest Middle School")
+    summary = import_roster(ctx, ADMIN, write(tmp_path / "next", rows, orgs))
+    assert (summary.schools, summary.students_updated, summary.guardians_updated) == (1, 2, 1)
+    assert summary.links == summary.students_withdrawn == 0
+    with ctx.database.unit_of_work(read_only=True) as uow:
+        students = {s.sourced_id: s for s in uow.session.scalars(select(Student))}
+        assert students["stu-1"].search_name == "anita lópez"
+        beto_school = uow.session.get(School, students["stu-2"].school_id)
+        assert beto_school is not None and beto_school.name == "Hillcrest Middle School"
+
+
+def test_a_malformed_bundle_changes_nothing(ctx: ServiceContext, tmp_path: Path) -> None:
+    import_roster(ctx, ADMIN, BASIC)
+    before = state(ctx)
+    rows = without(basic_rows(), "stu-1")
+    rows[-1][col("enabledUser")] = "perhaps"
+    with pytest.raises(RosterError) as caught:
+        import_roster(ctx, ADMIN, write(tmp_path / "bad", rows))
+    assert str(caught.value) == (
+        f"users.csv, line {len(rows)}: enabledUser must be true or false, not 'perhaps'")
+    assert state(ctx) == before
+
+
+def test_a_failure_while_writing_rolls_the_whole_import_back(
+        ctx: ServiceContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import_roster(ctx, ADMIN, BASIC)
+    before = state(ctx)
+
+    def fail(*_args: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    # Students and guardians are written before the links: fail after them.
+    monkeypatch.setattr(importer._Plan, "_write_links", fail)
+    rows = basic_rows()
+    row_of(rows, "stu-1")[col("givenName")] = "Anita"
+    rows.append(["stu-9", "", "", "true", "sch-1", "student", "", "", "New", "Kid", "", "1009",
+                 "", "", "", "gua-1", "02", ""])
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        import_roster(ctx, ADMIN, write(tmp_path / "next", rows))
+    assert state(ctx) == before
+
+
+def test_a_dry_run_reports_the_same_summary_and_writes_nothing(
+        ctx: ServiceContext, tmp_path: Path) -> None:
+    import_roster(ctx, ADMIN, BASIC)
+    make_account(ctx, "gua-1", "marialopez")
+    rows = without(basic_rows(), "stu-1", "stu-2", "gua-4")
+    row_of(rows, "gua-1")[col("agentSourcedIds")] = ""
+    row_of(rows, "gua-2")[col("agentSourcedIds")] = ""
+    row_of(rows, "stu-4")[col("agentSourcedIds")] = ""
+    bundle = write(tmp_path / "next", rows)
+    before = state(ctx)
+    dry = import_roster(ctx, ADMIN, bundle, dry_run=True)
+    assert dry.dry_run and dry.changed
+    assert state(ctx) == before
+    real = import_roster(ctx, ADMIN, bundle)
+    assert dry.counts() == real.counts()
+    assert real.counts()["accounts_deactivated"] == 1
+
+
+def test_a_dry_run_on_an_empty_database_writes_nothing(ctx: ServiceContext) -> None:
+    summary = import_roster(ctx, ADMIN, BASIC, dry_run=True)
+    assert (summary.students_added, summary.guardians_added, summary.links) == (4, 4, 6)
+    assert count(ctx, Student) == count(ctx, Guardian) == count(ctx, AuditEvent) == 0
+
+
+def test_a_zip_and_a_folder_import_the_same_rows(ctx: ServiceContext, tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name in (USERS, ORGS, MANIFEST):
+            bundle.write(BASIC / name, f"export/{name}")
+    first = import_roster(ctx, ADMIN, archive)
+    assert (first.source, first.students_added, first.links) == ("export.zip", 4, 6)
+    assert zeros(import_roster(ctx, ADMIN, BASIC))
+
+
+def test_progress_is_reported_up_to_the_end(ctx: ServiceContext) -> None:
+    seen: list[tuple[int, int]] = []
+    import_roster(ctx, ADMIN, BASIC, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (100, 100)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_a_synthetic_district_imports_whole_and_again_as_a_no_op(
+        ctx: ServiceContext, tmp_path: Path) -> None:
+    district = generate(1500, seed=21)
+    bundle = write_bundle(district, tmp_path / "district", as_zip=True)
+    summary = import_roster(ctx, ADMIN, bundle)
+    assert (summary.students_added, summary.guardians_added) == (1500, district.guardians)
+    assert summary.links == sum(len(h.student_ids) * len(h.guardian_ids)
+                                for h in district.households)
+    assert count(ctx, Student) == 1500 and count(ctx, Guardian) == district.guardians
+    assert zeros(import_roster(ctx, ADMIN, bundle))
+
+
+def test_the_password_column_never_reaches_the_database(
+        ctx: ServiceContext, tmp_path: Path) -> None:
+    district = generate(400, seed=8)
+    bundle = write_bundle(district, tmp_path / "district")
+    text = district.files[USERS].decode("utf-8-sig")
+    passwords = {row["password"] for row in csv.DictReader(io.StringIO(text, newline=""))}
+    passwords.discard("")
+    passwords |= {"Secret-Pass-1", "Hunter2-Secret"}
+    assert len(passwords) > 50
+    import_roster(ctx, ADMIN, bundle)
+    extra = basic_rows()  # the basic bundle's guardians and students, with its passwords
+    shutil.rmtree(bundle)
+    import_roster(ctx, ADMIN, write(tmp_path / "basic", extra))
+
+    with ctx.database.unit_of_work(read_only=True) as uow:
+        checked = 0
+        for table in Base.metadata.sorted_tables:
+            columns = [c for c in table.columns if isinstance(c.type, String | Text)]
+            for row in uow.session.execute(select(*columns)).all() if columns else ():
+                for value in row:
+                    checked += 1
+                    assert not (value and any(secret in value for secret in passwords))
+    assert checked > 1000
+    database = make_url(ctx.settings.database_url).database
+    if ctx.database.is_sqlite and database:
+        ctx.database.dispose()
+        for path in Path(database).parent.glob(Path(database).name + "*"):
+            data = path.read_bytes()
+            assert not any(secret.encode() in data for secret in passwords), path.name
+
+
+# --- the command ---------------------------------------------------------------------------
+
+@pytest.fixture
+def cli_database(sqlite_url: str) -> str:
+    upgrade(sqlite_url)
+    return sqlite_url
+
+
+def run(url: str, *args: str) -> Any:
+    return CliRunner().invoke(main, list(args), env={"KIOSK_DATABASE_URL": url})
+
+
+def test_cli_import_prints_one_json_document_and_exits_0(cli_database: str) -> None:
+    result = run(cli_database, "roster", "import", str(BASIC), "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["students_added"], document["links"], document["dry_run"]) == (4, 6, False)
+    again = run(cli_database, "roster", "import", str(BASIC))
+    assert again.exit_code == 0
+    assert "already up to date; nothing changed" in again.stdout
+
+
+def test_cli_dry_run_says_nothing_was_written(cli_database: str) -> None:
+    result = run(cli_database, "roster", "import", str(BASIC), "--dry-run")
+    assert result.exit_code == 0
+    assert "nothing was written" in result.stdout
+    assert "students added" in result.stdout
+    assert json.loads(run(cli_database, "roster", "import", str(BASIC), "--json").stdout)[
+        "students_added"] == 4
+
+
+def test_cli_refuses_a_malformed_bundle_with_one_line_and_exit_1(
+        cli_database: str, tmp_path: Path) -> None:
+    rows = basic_rows()
+    rows[2][col("enabledUser")] = "maybe"
+    result = run(cli_database, "roster", "import", str(write(tmp_path / "bad", rows)))
+    assert result.exit_code == 1
+    assert result.stderr == "kiosk: users.csv, line 3: enabledUser must be true or false, " \
+                            "not 'maybe'\n"
+    assert result.stdout == ""
+    missing = run(cli_database, "roster", "import", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("kiosk: ") and "no such file or folder" in missing.stderr
+    assert "Traceback" not in missing.output
+
+
+def test_cli_bad_usage_exits_2(cli_database: str) -> None:
+    assert run(cli_database, "roster", "import").exit_code == 2
+    assert run(cli_database, "roster", "import", str(BASIC), "--no-such-flag").exit_code == 2
+    help_text = run(cli_database, "roster", "import", "--help")
+    assert help_text.exit_code == 0 and "--dry-run" in help_text.stdout

@@ -32,9 +32,9 @@ class UnavailableScreen(KioskScreen):
     class CheckFailed(Message):
         """A health check found the database still unavailable."""
 
-    def __init__(self, context: ScreenContext, *, retry_seconds: float = RETRY_SECONDS) -> None:
+    def __init__(self, context: ScreenContext, *, retry_seconds: float | None = None) -> None:
         super().__init__(context, id="unavailable")
-        self.retry_seconds = retry_seconds
+        self.retry_seconds = RETRY_SECONDS if retry_seconds is None else retry_seconds
         self.failed_checks = 0
         self._timer: Timer | None = None
 

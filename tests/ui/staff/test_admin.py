@@ -1,0 +1,240 @@
+"""Administrators manage staff users and import rosters; the staff role is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from staff_helpers import (
+    ADMIN_PASSWORD,
+    SIZE,
+    STAFF_PASSWORD,
+    log_in,
+    press,
+    search,
+    settle,
+    table_rows,
+    text_of,
+)
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, TabbedContent
+
+from builders import CLERK
+from kiosk.audit import Action, AuditFilter
+from kiosk.errors import LoginFailed
+from kiosk.services.context import ServiceContext
+from kiosk.services.staff import audit_events, search_guardians, staff_log_in
+from kiosk.staff_app import StaffApp
+
+NEW_PASSWORD = "a lighthouse keeper counts the waves"
+USERS_HEADER = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+                "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
+                "agentSourcedIds,grades,password")
+
+
+def write_roster(folder: Path, *users: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "orgs.csv").write_text(
+        "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+        "sch-9,active,2026-08-01,Hillside Elementary,school,HS,\n", encoding="utf-8")
+    (folder / "users.csv").write_text("\n".join((USERS_HEADER, *users)) + "\n",
+                                      encoding="utf-8")
+    return folder
+
+
+ROSTER_ROWS = (
+    "stu-9,active,2026-08-01,true,sch-9,student,,,Ana,Quintero,,S-9001,,,,gua-9,03,",
+    "gua-9,active,2026-08-01,true,sch-9,guardian,,,Marta,Quintero,,,marta@example.org,,,"
+    "stu-9,,",
+)
+
+
+async def _tab(pilot: Pilot[None], tab: str) -> None:
+    pilot.app.screen.query_one("#tabs", TabbedContent).active = tab
+    await settle(pilot)
+
+
+async def _choose_staff_row(pilot: Pilot[None], username: str) -> None:
+    rows = table_rows(pilot, "#staff-table")
+    index = [row[0] for row in rows].index(username)
+    pilot.app.screen.query_one("#staff-table", DataTable).move_cursor(row=index)
+    await pilot.pause()
+
+
+async def _confirm(pilot: Pilot[None], button: str) -> None:
+    await press(pilot, button)
+    assert pilot.app.screen.id == "confirm"
+    await pilot.press("y")
+    await settle(pilot)
+
+
+def _login_fails(ctx: ServiceContext, username: str, password: str) -> bool:
+    try:
+        staff_log_in(ctx, CLERK, username, password)
+    except LoginFailed:
+        return True
+    return False
+
+
+async def test_an_admin_sees_and_adds_staff_users(
+        make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await _tab(pilot, "tab-staff")
+        assert [row[:3] for row in table_rows(pilot, "#staff-table")] == [
+            ["boss", "admin", "enabled"], ["clerk", "staff", "enabled"]]
+
+        await press(pilot, "#staff-add")
+        assert app.screen.id == "add-staff-user"
+        screen = app.screen
+        screen.query_one("#new-username", Input).value = "frontdesk"
+        screen.query_one("#new-password", Input).value = NEW_PASSWORD
+        screen.query_one("#new-password-verify", Input).value = NEW_PASSWORD + "!"
+        await press(pilot, "#add")
+        assert "not the same" in text_of(pilot, "#form-error")
+
+        screen.query_one("#new-password", Input).value = "short"
+        screen.query_one("#new-password-verify", Input).value = "short"
+        await _confirm(pilot, "#add")
+        assert app.screen.id == "add-staff-user"
+        assert text_of(pilot, "#form-error") != ""
+
+        screen.query_one("#new-password", Input).value = NEW_PASSWORD
+        screen.query_one("#new-password-verify", Input).value = NEW_PASSWORD
+        screen.query_one("#new-role", Select).value = "admin"
+        await _confirm(pilot, "#add")
+        assert app.screen.id == "console"
+        assert "frontdesk was added as admin." in text_of(pilot, "#staff-message")
+        assert ["frontdesk", "admin", "enabled"] in [r[:3] for r in
+                                                     table_rows(pilot, "#staff-table")]
+
+    assert staff_log_in(ctx, CLERK, "frontdesk", NEW_PASSWORD).is_admin
+    [added] = audit_events(ctx, AuditFilter(action=Action.STAFF_USER_ADD, actor="staff:boss"))
+    assert added.subject == "frontdesk"
+
+
+async def test_an_admin_disables_promotes_and_unlocks_staff(
+        make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await _tab(pilot, "tab-staff")
+
+        await _choose_staff_row(pilot, "clerk")
+        await _confirm(pilot, "#staff-toggle-disabled")
+        assert "clerk is now staff, disabled." in text_of(pilot, "#staff-message")
+        assert _login_fails(ctx, "clerk", STAFF_PASSWORD)
+
+        await _choose_staff_row(pilot, "clerk")
+        await _confirm(pilot, "#staff-toggle-disabled")
+        await _choose_staff_row(pilot, "clerk")
+        await _confirm(pilot, "#staff-toggle-role")
+        assert "clerk is now admin, enabled." in text_of(pilot, "#staff-message")
+        assert staff_log_in(ctx, CLERK, "clerk", STAFF_PASSWORD).is_admin
+
+        for _ in range(5):
+            assert _login_fails(ctx, "clerk", "wrong password, sorry")
+        assert _login_fails(ctx, "clerk", STAFF_PASSWORD)  # locked now
+        await _choose_staff_row(pilot, "clerk")
+        await _confirm(pilot, "#staff-unlock")
+        assert not _login_fails(ctx, "clerk", STAFF_PASSWORD)
+
+        await _choose_staff_row(pilot, "boss")
+        await press(pilot, "#staff-toggle-disabled")
+        assert app.screen.id == "console"
+        assert "cannot disable your own account" in text_of(pilot, "#staff-message")
+
+
+async def test_the_staff_role_is_refused_staff_management_and_roster_import(
+        make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "roster", *ROSTER_ROWS)
+    staff_changes = audit_events(ctx, AuditFilter(action="staff.user"))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)  # clerk, role staff
+        await _tab(pilot, "tab-staff")
+        assert text_of(pilot, "#staff-message") == "Only an administrator can do that."
+        assert table_rows(pilot, "#staff-table") == []
+        await press(pilot, "#staff-add")
+        assert app.screen.id == "console"
+        assert text_of(pilot, "#staff-message") == "Only an administrator can do that."
+
+        await _tab(pilot, "tab-roster")
+        app.screen.query_one("#roster-path", Input).value = str(roster)
+        app.screen.query_one("#roster-dry-run", Checkbox).value = False
+        await press(pilot, "#roster-import")
+        assert app.screen.id == "console"
+        assert text_of(pilot, "#roster-summary") == "Only an administrator can do that."
+    assert search_guardians(ctx, "quintero").results == ()
+    assert audit_events(ctx, AuditFilter(action="staff.user")) == staff_changes
+
+
+async def test_a_roster_dry_run_shows_the_summary_and_writes_nothing(
+        make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "roster", *ROSTER_ROWS)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await _tab(pilot, "tab-roster")
+        app.screen.query_one("#roster-path", Input).value = str(roster)
+        assert app.screen.query_one("#roster-dry-run", Checkbox).value is True
+        await press(pilot, "#roster-import")
+
+        summary = text_of(pilot, "#roster-summary")
+        assert summary.startswith("Dry run: nothing was written.")
+        assert "students added: 1" in summary and "guardians added: 1" in summary
+        assert app.screen.query_one("#roster-progress", ProgressBar).percentage == 1.0
+    assert search_guardians(ctx, "quintero").results == ()
+    assert audit_events(ctx, AuditFilter(action=Action.ROSTER_IMPORT)) == []
+
+
+async def test_a_roster_import_is_confirmed_then_applied(
+        make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "roster", *ROSTER_ROWS)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await _tab(pilot, "tab-roster")
+        app.screen.query_one("#roster-path", Input).value = str(roster)
+        app.screen.query_one("#roster-dry-run", Checkbox).value = False
+        await _confirm(pilot, "#roster-import")
+
+        summary = text_of(pilot, "#roster-summary")
+        assert summary.startswith("The roster was imported.")
+        assert "students added: 1" in summary
+
+        await _tab(pilot, "tab-find")
+        await search(pilot, "S-9001")
+        assert table_rows(pilot, "#results") == [["Marta Quintero", "(no account)",
+                                                  "Ana Quintero"]]
+    [event] = audit_events(ctx, AuditFilter(action=Action.ROSTER_IMPORT))
+    assert event.actor == "staff:boss"
+
+
+async def test_a_malformed_roster_is_refused_with_file_and_line(
+        make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "roster", ROSTER_ROWS[0], "gua-9,active,only,three")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await _tab(pilot, "tab-roster")
+        app.screen.query_one("#roster-path", Input).value = str(roster)
+        await press(pilot, "#roster-import")
+        summary = text_of(pilot, "#roster-summary")
+        assert "users.csv" in summary and "line 3" in summary
+        assert summary.endswith("Nothing was changed.")
+
+
+@pytest.mark.parametrize("path", ["", "/nonexistent/roster.zip"])
+async def test_a_missing_roster_path_is_explained(
+        make_app: Callable[[], StaffApp], path: str) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await _tab(pilot, "tab-roster")
+        app.screen.query_one("#roster-path", Input).value = path
+        await press(pilot, "#roster-import")
+        summary = text_of(pilot, "#roster-summary")
+        assert summary.startswith("Type the path") if not path else "roster.zip" in summary

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from builders import CLERK, make_context
 from staff_helpers import ADMIN_PASSWORD, CLIENT_ADDRESS, STAFF_PASSWORD
 
-from builders import CLERK, make_context
 from kiosk.clock import FakeClock
 from kiosk.db.migrate import upgrade
 from kiosk.services.context import ServiceContext
@@ -26,7 +26,7 @@ def clock() -> FakeClock:
 def ctx(tmp_path: Path, clock: FakeClock) -> ServiceContext:
     url = f"sqlite:///{tmp_path}/kiosk.db"
     upgrade(url)
-    context = make_context(url, clock)
+    context: ServiceContext = make_context(url, clock)
     add_staff_user(context, CLERK, "clerk", STAFF_PASSWORD, "staff")
     add_staff_user(context, CLERK, "boss", ADMIN_PASSWORD, "admin")
     return context

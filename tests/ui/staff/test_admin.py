@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from builders import CLERK
 from staff_helpers import (
     ADMIN_PASSWORD,
     SIZE,
@@ -20,7 +21,6 @@ from staff_helpers import (
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, TabbedContent
 
-from builders import CLERK
 from kiosk.audit import Action, AuditFilter
 from kiosk.errors import LoginFailed
 from kiosk.services.context import ServiceContext

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from builders import CLERK, KIOSK, add_account
 from staff_helpers import CLIENT_ADDRESS, SIZE, log_in, open_household, press, settle, text_of
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TabbedContent
 
-from builders import CLERK, KIOSK, add_account
 from kiosk import audit
 from kiosk.audit import Action, Actor
 from kiosk.clock import FakeClock

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key
 from pypdf import PdfReader
 from staff_helpers import (
     CLIENT_ADDRESS,
@@ -21,9 +22,8 @@ from staff_helpers import (
     settle,
     text_of,
 )
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
-from builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key
 from kiosk.audit import Action, AuditFilter
 from kiosk.errors import AccountInactive, KioskError, LoginFailed
 from kiosk.services import activation, login
@@ -74,7 +74,7 @@ async def test_reissue_revokes_the_old_key_and_writes_a_letter(
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
         await open_household(pilot, "diaz")
-        assert "Reissue key" in str(app.screen.query_one("#issue-key").label)
+        assert "Reissue key" in str(app.screen.query_one("#issue-key", Button).label)
         await pilot.press("i")
         await settle(pilot)
         assert "current key stops working" in text_of(pilot, "#confirm-question")
@@ -209,7 +209,7 @@ async def test_disable_then_enable_an_account(make_app: Callable[[], StaffApp],
         await answer(pilot, "d")
         assert "The account is disabled." in text_of(pilot, "#household-message")
         assert "mlopez - disabled" in text_of(pilot, "#guardian-detail")
-        assert "Enable" in str(app.screen.query_one("#toggle-disabled").label)
+        assert "Enable" in str(app.screen.query_one("#toggle-disabled", Button).label)
         with pytest.raises(AccountInactive):
             login.log_in(ctx, KIOSK, "mlopez", GOOD_PASSWORD)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from staff_helpers import SIZE, log_in, press, search, settle, table_rows, text_of
-from textual.widgets import Input, OptionList
-
 from builders import CLERK, add_account, add_family, issue_key
+from staff_helpers import SIZE, log_in, press, search, settle, table_rows, text_of
+from textual.widgets import OptionList
+
 from kiosk.clock import FakeClock
 from kiosk.errors import ServiceUnavailable
 from kiosk.services import login

@@ -30,9 +30,11 @@ if TYPE_CHECKING:
     from kiosk.services.parent import ParentServices
 
 SERVICE_GROUP = "service"
+# Priority: the focus moves before the next key is handed to a widget, so fast typing
+# (or a terminal that delivers keys in bursts) never lands in the field just left.
 FOCUS_BINDINGS: list[BindingType] = [
-    Binding("tab", "app.focus_next", show=False),
-    Binding("shift+tab", "app.focus_previous", show=False),
+    Binding("tab", "app.focus_next", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", show=False, priority=True),
 ]
 
 

@@ -79,9 +79,15 @@ def _count(ctx: ServiceContext, statement: Any) -> int:
 
 
 def _no_lock_errors(reports: list[dict[str, Any]]) -> None:
+    """No "database is locked" (nor the calm error it would turn into), no password.
+
+    The reports hold each error and every error chained behind it (on PostgreSQL a
+    lost username race goes through an IntegrityError that quotes its parameters).
+    """
     text = repr(reports)
     assert LOCKED_MESSAGE not in text
     assert "ServiceUnavailable" not in text
+    assert GOOD_PASSWORD not in text
 
 
 # --- one key, eight kiosks --------------------------------------------------------------

@@ -386,7 +386,9 @@ def test_no_password_key_or_temporary_password_is_kept_anywhere(
         for name, text in _sqlite_files(flows.url).items():
             places[f"file {name}"] = text
     elif not os.environ.get("KIOSK_TEST_POSTGRES_URL"):
-        places["PostgreSQL server log"] = request.getfixturevalue("postgres_server").log_text()
+        server_log = request.getfixturevalue("postgres_server").log_text()
+        assert "database system is ready" in server_log  # the log is really readable
+        places["PostgreSQL server log"] = server_log
 
     # The search can find what it looks for: usernames and names are stored in clear,
     # and the SQL log holds the statements that created the accounts.

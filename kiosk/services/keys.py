@@ -7,21 +7,24 @@ Core executemany so 150,000 guardians take seconds, not minutes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk import audit
 from kiosk.audit import Action, Actor
-from kiosk.db.models import Account, ActivationKey, AuditEvent, Guardian
+from kiosk.db.models import Account, ActivationKey, AuditEvent, Base, Guardian
 from kiosk.errors import NotFound, Refused
-from kiosk.security.keys import format_key, generate_key, key_digest
+from kiosk.security.keys import format_key, generate_keys, key_digest
 from kiosk.services import queries
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import IssuedKey
 
 BULK_CHUNK = 5000
+_KEYS: Table = Base.metadata.tables[ActivationKey.__tablename__]
+_AUDIT: Table = Base.metadata.tables[AuditEvent.__tablename__]
 Progress = Callable[[int, int], None]
 
 
@@ -39,10 +42,12 @@ def issue_keys(ctx: ServiceContext, actor: Actor, sourced_ids: Sequence[str] | N
     with ctx.database.unit_of_work() as uow:
         session = uow.session
         if all_without_account:
-            guardians = list(session.scalars(
-                select(Guardian)
+            # Plain rows, not ORM objects: 150,000 guardians load in a fraction of the time.
+            recipients = [_Recipient(*row) for row in session.execute(
+                select(Guardian.id, Guardian.sourced_id, Guardian.given_name,
+                       Guardian.family_name)
                 .where(~select(Account.id).where(Account.guardian_id == Guardian.id).exists())
-                .order_by(Guardian.family_name, Guardian.given_name, Guardian.id)))
+                .order_by(Guardian.family_name, Guardian.given_name, Guardian.id))]
         else:
             guardians = [guardian_by_sourced_id(session, sid) for sid in sourced_ids or ()]
             with_account = [g for g in guardians if g.account is not None]
@@ -50,44 +55,58 @@ def issue_keys(ctx: ServiceContext, actor: Actor, sourced_ids: Sequence[str] | N
                 raise Refused(
                     "{name} already has a portal account; reset the password instead.",
                     name=f"{with_account[0].given_name} {with_account[0].family_name}")
-        issued = _issue(session, ctx, actor, guardians, progress)
+            recipients = [_Recipient(g.id, g.sourced_id, g.given_name, g.family_name)
+                          for g in guardians]
+        issued = _issue(session, ctx, actor, recipients, progress)
         uow.commit()
     return issued
 
 
-def _issue(session: Session, ctx: ServiceContext, actor: Actor, guardians: list[Guardian],
+@dataclass(frozen=True, slots=True)
+class _Recipient:
+    id: int
+    sourced_id: str
+    given_name: str
+    family_name: str
+
+
+def _issue(session: Session, ctx: ServiceContext, actor: Actor, guardians: list[_Recipient],
            progress: Progress | None) -> list[IssuedKey]:
+    """Keys for `guardians`, returned in their order; written in guardian id order, so
+    the indexes on guardian_id grow at their end instead of being split all over."""
     now = ctx.clock.now()
     expires = now + timedelta(days=ctx.settings.key_days)
-    issued: list[IssuedKey] = []
     total = len(guardians)
+    issued: list[IssuedKey | None] = [None] * total
+    by_id = sorted(range(total), key=lambda index: guardians[index].id)
     for start in range(0, total, BULK_CHUNK):
-        chunk = guardians[start:start + BULK_CHUNK]
-        ids = [g.id for g in chunk]
+        chunk = by_id[start:start + BULK_CHUNK]
+        ids = [guardians[index].id for index in chunk]
         session.execute(update(ActivationKey)
                         .where(ActivationKey.guardian_id.in_(ids),
                                ActivationKey.used_at.is_(None),
                                ActivationKey.revoked_at.is_(None))
                         .values(revoked_at=now))
         key_rows, audit_rows = [], []
-        for guardian in chunk:
-            key = generate_key()
+        for index, key in zip(chunk, generate_keys(len(chunk)), strict=True):
+            guardian = guardians[index]
             key_rows.append({"guardian_id": guardian.id, "digest": key_digest(key),
                              "issued_at": now, "expires_at": expires,
                              "issued_by": actor.name[:64]})
             audit_rows.append(_audit_row(actor, now, Action.KEY_ISSUE, guardian.id))
-            issued.append(IssuedKey(
+            issued[index] = IssuedKey(
                 guardian_id=guardian.sourced_id,
                 guardian_name=f"{guardian.given_name} {guardian.family_name}".strip(),
                 activation_key=format_key(key), expires_at=expires,
                 student_names=tuple(s.full_name
                                     for s in queries.students_of(session, guardian.id))
-                if total <= BULK_CHUNK else ()))
-        session.execute(insert(ActivationKey), key_rows)
-        session.execute(insert(AuditEvent), audit_rows)
+                if total <= BULK_CHUNK else ())
+        # Core inserts into the tables: the ORM's bulk path costs more than the database.
+        session.execute(insert(_KEYS), key_rows)
+        session.execute(insert(_AUDIT), audit_rows)
         if progress is not None:
             progress(min(start + BULK_CHUNK, total), total)
-    return issued
+    return [key for key in issued if key is not None]
 
 
 def revoke_keys(ctx: ServiceContext, actor: Actor, sourced_id: str) -> int:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, WebSocket, sync_playwright
+from playwright.sync_api import Page, ViewportSize, WebSocket, sync_playwright
 from serve_process import ServeProcess, start_serve, wait_until
 
 from kiosk.audit import Actor
@@ -34,7 +34,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 # "  7KQ2M-XR4TB-9HCJD-0WNEA-6PV3F   Maria Lopez (parent of Ana Lopez)"
 KEY_LINE = re.compile(r"^\s+([0-9A-Z]{5}(?:-[0-9A-Z]{5}){4})\s+(.+?)(?: \(parent of .*\))?$",

@@ -8,6 +8,7 @@ at the end stops it with SIGTERM and checks that no session process is left.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import socket
@@ -63,7 +64,7 @@ def servers() -> Iterator[list[ServeProcess]]:
     for served in started:
         status = served.stop(signal.SIGTERM)
         try:
-            wait_until(lambda s=served: not s.leftover_sessions(), 10,
+            wait_until(functools.partial(_no_sessions_left, served), 10,
                        what="session processes to end")
         except AssertionError:
             problems.append(f"sessions left running: {served.leftover_sessions()}")
@@ -71,6 +72,10 @@ def servers() -> Iterator[list[ServeProcess]]:
             problems.append(f"kiosk serve exited with {status}: {served.stderr()[-2000:]}")
         served.kill_leftovers()
     assert not problems, problems
+
+
+def _no_sessions_left(served: ServeProcess) -> bool:
+    return not served.leftover_sessions()
 
 
 def serve(servers: list[ServeProcess], tmp_path: Path, env: dict[str, str],

@@ -12,11 +12,15 @@ from textual.message import Message
 from textual.widgets import Button
 
 from kiosk.flow import Event
-from kiosk.i18n import LANGUAGES, other_language
+from kiosk.i18n import LANGUAGES, N_, other_language
 from screens.base import KioskScreen, ScreenContext
 from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
 from screens.plain_text import PlainText
+
+
+# The default support text, so that it is translated; a district's own text is shown as set.
+DEFAULT_SUPPORT_TEXT = N_("Please ask the front desk for help.")
 
 
 class WelcomeScreen(KioskScreen):
@@ -54,7 +58,7 @@ class WelcomeScreen(KioskScreen):
                 yield Button(Content(LANGUAGES[target]), id="language",
                              tooltip=None, classes="setting")
                 yield Button(Content(_("High contrast")), id="contrast", classes="setting")
-            yield PlainText(_("Need help? {support}").format(support=settings.support_text),
+            yield PlainText(_("Need help? {support}").format(support=_(settings.support_text)),
                             classes="help")
         yield KeyHints(self.translate)
 

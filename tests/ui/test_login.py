@@ -38,6 +38,10 @@ async def test_login_succeeds_and_shows_the_account(kiosk_app: AppFactory,
         assert text_of(app, "#district-id") == "District ID: JPRQQH"
         assert "Welcome, Maria Lopez" in screen_text(app)
         assert GOOD_PASSWORD not in screen_text(app)
+        qr = app.screen.query_one("#portal-qr").region
+        assert qr.width > 20
+        assert qr.right <= 80
+        assert qr.bottom <= 24  # all of it on screen at 80x24, no scrolling needed
 
 
 async def test_wrong_password_and_unknown_user_get_the_same_message(

@@ -291,6 +291,24 @@ async def test_stopping_the_server_ends_every_session(
         served.kill_leftovers()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
+async def test_sessions_end_even_if_the_server_is_killed(
+        tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = start_serve(["--max-sessions", "2"], env=server_env, workdir=tmp_path)
+    try:
+        async with client() as http:
+            sockets = [await open_session(http, served) for _ in range(2)]
+            pids = served.wait_for_sessions(2)
+            served.process.kill()  # SIGKILL: no chance to clean up
+            served.process.wait(10)
+            wait_until(lambda: not [pid for pid in pids if is_running(pid)], 15,
+                       what="the sessions of a killed server to end")
+            for websocket in sockets:
+                await websocket.close()
+    finally:
+        served.kill_leftovers()
+
+
 async def _drain_until_closed(websocket: aiohttp.ClientWebSocketResponse) -> None:
     async for _ in websocket:  # frames the app sent before it was stopped
         pass

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, WebSocket, sync_playwright
-from serve_process import ServeProcess, start_serve, wait_until
+from serve_process import ServeProcess, environment_of, start_serve, wait_until
 
 from kiosk.audit import Actor
 from kiosk.demo import demo_settings
@@ -27,6 +27,7 @@ from kiosk.errors import LoginFailed
 from kiosk.services.context import ServiceContext
 from kiosk.services.login import log_in
 from kiosk.services.views import LoginResult
+from kiosk.settings import demo_database_url
 
 pytestmark = pytest.mark.slow
 
@@ -47,9 +48,15 @@ SCREEN_TIMEOUT = 60.0
 
 
 @pytest.fixture
-def demo_server(tmp_path: Path) -> Iterator[ServeProcess]:
-    served = start_serve(["--demo", "--max-sessions", "2"], env=dict(os.environ),
-                         workdir=tmp_path)
+def configured_database(tmp_path: Path) -> Path:
+    """The configured database: `kiosk serve --demo` must never create or touch it."""
+    return tmp_path / "configured.db"
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path, configured_database: Path) -> Iterator[ServeProcess]:
+    env = dict(os.environ, KIOSK_DATABASE_URL=f"sqlite:///{configured_database}")
+    served = start_serve(["--demo", "--max-sessions", "2"], env=env, workdir=tmp_path)
     try:
         yield served
         assert served.stop(signal.SIGTERM) == 0, served.stderr()[-2000:]
@@ -124,7 +131,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 def test_a_parent_activates_and_creates_an_account_in_a_browser(
-        demo_server: ServeProcess) -> None:
+        demo_server: ServeProcess, configured_database: Path) -> None:
     printed = demo_server.stdout()
     keys = {match.group(1): match.group(2) for match in KEY_LINE.finditer(printed)}
     assert keys, f"kiosk serve --demo printed no activation keys:\n{printed}"
@@ -149,6 +156,8 @@ def test_a_parent_activates_and_creates_an_account_in_a_browser(
             page.wait_for_selector("body.-first-byte", timeout=SCREEN_TIMEOUT * 1000)
             # welcome, with "I have an activation key" focused
             terminal.settle(start, min_bytes=NEW_SCREEN_BYTES)
+            [session] = demo_server.session_pids()
+            session_env = environment_of(session)
 
             page.click(".textual-terminal")
             terminal.press("Enter", min_bytes=NEW_SCREEN_BYTES)  # -> activate, key focused
@@ -178,6 +187,9 @@ def test_a_parent_activates_and_creates_an_account_in_a_browser(
         finally:
             browser.close()
 
+    assert session_env["KIOSK_DEMO"] == "1"
+    assert session_env["KIOSK_DATABASE_URL"] == demo_database_url()
+    assert not configured_database.exists(), "the configured database was touched"
     account = results[0].account
     assert account.username.lower() == USERNAME
     assert account.guardian_name == key_holder, "the account belongs to the key's holder"

@@ -18,7 +18,6 @@ from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
 from screens.plain_text import PlainText
 
-
 # The default support text, so that it is translated; a district's own text is shown as set.
 DEFAULT_SUPPORT_TEXT = N_("Please ask the front desk for help.")
 

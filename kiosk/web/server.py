@@ -69,6 +69,8 @@ class KioskServer(Server):
         # One entry per session slot in use; the value is None until its process starts.
         self.sessions: dict[web.WebSocketResponse, SessionProcess | None] = {}
         self._stop_requested: asyncio.Event | None = None
+        # Every session process not yet known to have ended: the last safety net.
+        self._processes: set[SessionProcess] = set()
 
     # --- textual-serve hooks ---------------------------------------------------------
     def initialize_logging(self) -> None:
@@ -132,6 +134,7 @@ class KioskServer(Server):
                 write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                 close=close_websocket, download_manager=self.download_manager)
             self.sessions[websocket] = process
+            self._processes.add(process)
             await process.start(width, height)
             await self._process_messages(websocket, process)
         except (TimeoutError, ConnectionError) as error:
@@ -146,6 +149,8 @@ class KioskServer(Server):
                     await websocket.close()
             finally:
                 del self.sessions[websocket]
+                if process is not None and not process.running:
+                    self._processes.discard(process)
         return websocket
 
     async def _process_messages(self, websocket: web.WebSocketResponse,
@@ -285,5 +290,7 @@ class KioskServer(Server):
             log.info("stopping")
         finally:
             await runner.cleanup()
+            # A handler cancelled by the shutdown timeout may have left its process.
+            await asyncio.gather(*(p.stop() for p in self._processes if p.running))
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)

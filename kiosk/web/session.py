@@ -97,6 +97,12 @@ class SessionProcess(AppService):
         if self._stopping is None:
             self._stopping = asyncio.ensure_future(self._stop_once())
         await asyncio.shield(self._stopping)
+        if self.running:  # it was still starting when the first stop came
+            await self._end_process()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
 
     async def _stop_once(self) -> None:
         try:

@@ -20,8 +20,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 from serve_process import ServeProcess, environment_of, is_running, start_serve, wait_until
+from textual_serve.download_manager import DownloadManager
 
 from kiosk.db.migrate import upgrade
+from kiosk.web.session import SessionProcess
 
 pytestmark = pytest.mark.slow
 
@@ -374,3 +376,51 @@ def test_an_invalid_setting_is_refused_with_exit_1(server_env: dict[str, str]) -
     result = _kiosk_serve(env=dict(server_env, KIOSK_IDLE_SECONDS="soon"))
     assert result.returncode == 1
     assert "idle_seconds" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- one session process, on its own ---------------------------------------------------
+
+STUBBORN_APP = (
+    "import signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "sys.stdout.write('__GANGLION__\\n'); sys.stdout.flush()\n"
+    "time.sleep(120)\n"
+)
+
+
+async def _no_output(_data: object) -> None:
+    return None
+
+
+async def _no_close() -> None:
+    return None
+
+
+def _session(argv: list[str]) -> SessionProcess:
+    return SessionProcess(argv, {"PATH": os.environ["PATH"]}, write_bytes=_no_output,
+                          write_str=_no_output, close=_no_close,
+                          download_manager=DownloadManager())
+
+
+async def test_a_session_that_ignores_quit_and_sigterm_is_killed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kiosk.web.session.QUIT_GRACE_SECONDS", 0.5)
+    monkeypatch.setattr("kiosk.web.session.TERMINATE_GRACE_SECONDS", 0.5)
+    session = _session([sys.executable, "-c", STUBBORN_APP])
+    await session.start(80, 24)
+    pid = session.pid
+    assert pid is not None and is_running(pid)
+    await asyncio.wait_for(asyncio.gather(session.stop(), session.stop()), 15)
+    assert not session.running and not is_running(pid)
+    await session.stop()  # again: nothing left to do
+
+
+async def test_a_session_stopped_while_it_starts_is_still_ended() -> None:
+    session = _session([sys.executable, "-c", "import time; time.sleep(120)"])
+    starting = asyncio.ensure_future(session.start(80, 24))
+    await session.stop()  # before the process exists
+    await starting
+    pid = session.pid
+    assert pid is not None
+    await asyncio.wait_for(session.stop(), 15)
+    assert not session.running and not is_running(pid)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +28,22 @@ def students_of(session: Session, guardian_id: int) -> tuple[StudentSummary, ...
                        grades=s.grades, enrolled=s.enrolled)
         for s, school in rows
     )
+
+
+def student_names_of(session: Session,
+                     guardian_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """Each guardian's students' full names, in `students_of` order, in one query."""
+    rows = session.execute(
+        select(GuardianStudent.guardian_id, Student.given_name, Student.family_name)
+        .join(Student, Student.id == GuardianStudent.student_id)
+        .where(GuardianStudent.guardian_id.in_(guardian_ids))
+        .order_by(GuardianStudent.guardian_id, Student.given_name, Student.family_name,
+                  Student.id)
+    ).all()
+    names: dict[int, list[str]] = {guardian_id: [] for guardian_id in guardian_ids}
+    for guardian_id, given, family in rows:
+        names[guardian_id].append(f"{given} {family}".strip())
+    return {guardian_id: tuple(found) for guardian_id, found in names.items()}
 
 
 def guardian_is_active(session: Session, guardian_id: int) -> bool:

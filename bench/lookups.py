@@ -1,0 +1,128 @@
+"""Lookups at 1,000 and at 150,000 guardians: guardian search, key redeem, login.
+
+Each district is imported from a seeded bundle and has a key issued to every
+guardian, as after `kiosk keys issue --all-without-account`. In each, the same
+number of operations of each kind is timed one by one, and the median per operation
+is compared between the two districts: an indexed lookup costs the same in both.
+
+- search: `search_guardians` (the staff console's search) with what a clerk types:
+  a student number, and a guardian's "family given" name.
+- redeem: `create_account` with a guardian's key (the key lookup, the checks, the
+  account and the audit event, in one transaction).
+- login: `log_in` with a username and password.
+
+argon2 runs at test parameters here (as cheap as it goes): these rows measure the
+database work, which is what grows with the district. The login row above measures
+a login at the product parameters.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bench import district
+from bench.report import Row, median, ms, progress, ratio_row
+from kiosk.db.models import Guardian, GuardianStudent, Student
+from kiosk.services.activation import create_account
+from kiosk.services.context import ServiceContext
+from kiosk.services.login import log_in
+from kiosk.services.staff import search_guardians
+from kiosk.services.views import IssuedKey
+
+TARGET = 1.5
+OPERATIONS = 40
+WARM_UP = 3
+
+
+@dataclass(frozen=True)
+class Timings:
+    guardians: int
+    search: float
+    redeem: float
+    login: float
+
+
+def _time_each(calls: Sequence[Callable[[], object]]) -> float:
+    """Median seconds per call, after the first WARM_UP calls (not timed)."""
+    for call in calls[:WARM_UP]:
+        call()
+    times = []
+    for call in calls[WARM_UP:]:
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return median(times)
+
+
+def _search_terms(ctx: ServiceContext, sourced_ids: Sequence[str]) -> list[str]:
+    """For each guardian: its "family given" name, then one of its students' numbers."""
+    terms: list[str] = []
+    with ctx.database.unit_of_work(read_only=True) as uow:
+        for sourced_id in sourced_ids:
+            row = uow.session.execute(
+                select(Guardian.family_name, Guardian.given_name, Student.student_number)
+                .join(GuardianStudent, GuardianStudent.guardian_id == Guardian.id)
+                .join(Student, Student.id == GuardianStudent.student_id)
+                .where(Guardian.sourced_id == sourced_id).limit(1)).one()
+            terms.extend([f"{row.family_name} {row.given_name}", row.student_number])
+    return terms
+
+
+def measure(url: str, guardians: int, issued: Sequence[IssuedKey]) -> Timings:
+    """Time each kind of lookup on the district at `url` (its keys are `issued`)."""
+    keys = {key.guardian_id: key.activation_key for key in issued}
+    ctx = district.context(url)
+    try:
+        count = OPERATIONS + WARM_UP
+        sample = district.active_guardians(ctx, 2 * count)
+        if len(sample) < 2 * count:
+            raise RuntimeError(f"only {len(sample)} active guardians to sample from")
+        redeemers, holders = sample[:count], sample[count:]
+        usernames = [f"login{n}" for n in range(count)]
+        for sourced_id, username in zip(holders, usernames, strict=True):
+            create_account(ctx, district.KIOSK, keys[sourced_id], username, district.PASSWORD,
+                           district.PASSWORD)
+        terms = _search_terms(ctx, holders + redeemers)
+        random.Random(district.SEED).shuffle(terms)
+
+        def searching(term: str) -> Callable[[], object]:
+            return lambda: search_guardians(ctx, term)
+
+        def redeeming(number: int, sourced_id: str) -> Callable[[], object]:
+            return lambda: create_account(ctx, district.KIOSK, keys[sourced_id],
+                                          f"redeem{number}", district.PASSWORD,
+                                          district.PASSWORD)
+
+        def logging_in(username: str) -> Callable[[], object]:
+            return lambda: log_in(ctx, district.KIOSK, username, district.PASSWORD)
+
+        return Timings(
+            guardians=guardians,
+            search=_time_each([searching(term) for term in terms[:count]]),
+            redeem=_time_each([redeeming(n, s) for n, s in enumerate(redeemers)]),
+            login=_time_each([logging_in(username) for username in usernames]))
+    finally:
+        ctx.database.dispose()
+
+
+def rows(kind: str, small: Timings, large: Timings) -> list[Row]:
+    result = []
+    for name, label in (("search", "guardian search"), ("redeem", "key redeem"),
+                        ("login", "login (argon2 at test cost)")):
+        at_small, at_large = getattr(small, name), getattr(large, name)
+        result.append(ratio_row(
+            f"{label}: {large.guardians:,} vs {small.guardians:,} guardians", kind, TARGET,
+            at_large, at_small, f"{ms(at_large)} vs {ms(at_small)} per call"))
+    return result
+
+
+def run(kind: str, small: tuple[str, int, Sequence[IssuedKey]],
+        large: tuple[str, int, Sequence[IssuedKey]]) -> list[Row]:
+    progress(f"lookups on {kind}: {OPERATIONS} of each kind at {small[1]:,} and "
+             f"{large[1]:,} guardians")
+    return rows(kind, measure(*small), measure(*large))

@@ -235,3 +235,30 @@ async def test_password_rules_short_common_and_mismatched(
         fill(app, verify_password=GOOD_PASSWORD)
         await press_button(pilot, "#create-account")
         assert app.screen.id == "account"
+
+
+async def test_too_many_wrong_keys_pause_this_terminal_but_typos_do_not_count(
+        kiosk_app: AppFactory, kiosk_ctx: ServiceContext, kiosk_clock: FakeClock) -> None:
+    from kiosk.services.throttle import TERMINAL_MAX_BAD_KEYS, TERMINAL_PAUSE
+
+    family = add_family(kiosk_ctx)
+    key = issue_key(kiosk_ctx, family.guardian_ids[0])
+    typo = ALPHABET[(ALPHABET.index(key[0]) + 1) % len(ALPHABET)] + key[1:]
+    app = kiosk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_activation(pilot)
+        for _ in range(TERMINAL_MAX_BAD_KEYS + 3):
+            fill(app, activation_key=typo)
+            await press_button(pilot, "#submit")
+            assert form_error(app) == KeyTypo.message
+        for _ in range(TERMINAL_MAX_BAD_KEYS):
+            fill(app, activation_key=format_key(generate_key()))
+            await press_button(pilot, "#submit")
+        fill(app, activation_key=key)
+        await press_button(pilot, "#submit")
+        assert app.screen.id == "activate"
+        assert form_error(app).startswith("Too many keys were tried on this kiosk. Please wait")
+
+        kiosk_clock.advance(seconds=TERMINAL_PAUSE.total_seconds() + 1)
+        await press_button(pilot, "#submit")
+        assert app.screen.id == "create-account"

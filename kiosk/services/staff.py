@@ -128,7 +128,7 @@ def search_guardians(ctx: ServiceContext, query: str, page: int = 0,
         page_ids = [g.id for g in guardians[:page_size]]
         usernames = dict(uow.session.execute(
             select(Account.guardian_id, Account.username)
-            .where(Account.guardian_id.in_(page_ids))).tuples().all())
+            .where(Account.guardian_id.in_(page_ids))).all())
         students = queries.student_names_of(uow.session, page_ids)
         results = tuple(
             GuardianSummary(

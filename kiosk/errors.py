@@ -48,6 +48,12 @@ class ServiceUnavailable(KioskError):
     message = "The system is temporarily unavailable. Please see the front desk."
 
 
+class DatabaseNotReady(ServiceUnavailable):
+    """The database has no schema yet: to a parent it is simply unavailable."""
+
+    message = "The database is not set up yet. Run: kiosk db upgrade"
+
+
 # --- activation -----------------------------------------------------------------
 
 class ActivationError(KioskError):

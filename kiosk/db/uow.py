@@ -15,12 +15,30 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.db.engine import READ_ONLY, make_engine
-from kiosk.errors import ServiceUnavailable
+from kiosk.errors import DatabaseNotReady, ServiceUnavailable
+
+_MISSING_SCHEMA = ("no such table", "does not exist")
+
+
+def is_missing_schema(error: BaseException) -> bool:
+    """SQLite's "no such table" / PostgreSQL's "relation ... does not exist"."""
+    if not isinstance(error, OperationalError | ProgrammingError):
+        return False
+    text = str(getattr(error, "orig", error)).lower()
+    return any(marker in text for marker in _MISSING_SCHEMA) and "database" not in text
+
+
+def as_domain_error(error: BaseException) -> ServiceUnavailable | None:
+    if is_missing_schema(error):
+        return DatabaseNotReady()
+    if is_unavailable(error):
+        return ServiceUnavailable()
+    return None
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -69,8 +87,9 @@ class UnitOfWork:
         try:
             self.session.commit()
         except Exception as exc:
-            if is_unavailable(exc):
-                raise ServiceUnavailable() from exc
+            domain_error = as_domain_error(exc)
+            if domain_error is not None:
+                raise domain_error from exc
             raise
         self._committed = True
 
@@ -84,5 +103,6 @@ class UnitOfWork:
         # A dead connection cannot roll back; the pool discards it.
         with contextlib.suppress(Exception):
             self.session.close()
-        if exc is not None and is_unavailable(exc):
-            raise ServiceUnavailable() from exc
+        domain_error = as_domain_error(exc) if exc is not None else None
+        if domain_error is not None:
+            raise domain_error from exc

@@ -91,8 +91,9 @@ def create_account(ctx: ServiceContext, actor: Actor, raw_key: str, username: st
             view = queries.account_view(session, ctx.settings, account)
             uow.commit()
     except IntegrityError:
-        # The unique username (or one account per guardian) lost a race; nothing was kept.
-        raise UsernameTaken() from None
+        # Lost a race on the unique username, or on one account per guardian (two live
+        # keys of one guardian redeemed at once); either way nothing was kept.
+        raise _race_loser(ctx, canonical_key) from None
     return view
 
 
@@ -130,3 +131,11 @@ def _key_problem(session: Session, key: ActivationKey | None,
     if session.scalar(select(Account.id).where(Account.guardian_id == key.guardian_id)):
         return AccountExists()
     return None
+
+
+def _race_loser(ctx: ServiceContext, canonical_key: str) -> ActivationError | UsernameTaken:
+    with ctx.database.unit_of_work(read_only=True) as uow:
+        has_account = uow.session.scalar(
+            select(Account.id).join(ActivationKey, ActivationKey.guardian_id == Account.guardian_id)
+            .where(ActivationKey.digest == key_digest(canonical_key)))
+    return AccountExists() if has_account else UsernameTaken()

@@ -22,7 +22,7 @@ from kiosk.errors import (
     TemporaryPasswordExpired,
     WrongCurrentPassword,
 )
-from kiosk.security.policy import canonical_username
+from kiosk.security.policy import canonical_username, unmet_username_rules
 from kiosk.services import queries, throttle
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import AccountView, LoginResult
@@ -43,7 +43,9 @@ class _AccountSnapshot:
 
 def log_in(ctx: ServiceContext, actor: Actor, username: str, password: str) -> LoginResult:
     canonical = canonical_username(username)
-    snapshot = _snapshot(ctx, canonical=canonical)
+    # Text that cannot be a username (often a password typed in the wrong box) is
+    # never sent to the database, so no query log can ever show it.
+    snapshot = _snapshot(ctx, canonical=canonical) if _could_be_username(canonical) else None
     if snapshot is None:
         ctx.hashing.dummy_verify(password)  # unknown users cost the same time
         # The typed name is not logged: it may be a password typed in the wrong box.
@@ -120,6 +122,10 @@ def account_view(ctx: ServiceContext, account_id: int) -> AccountView:
         if account is None:
             raise LoginFailed()
         return queries.account_view(uow.session, ctx.settings, account)
+
+
+def _could_be_username(canonical: str) -> bool:
+    return not unmet_username_rules(canonical)
 
 
 def _snapshot(ctx: ServiceContext, *, canonical: str | None = None,

@@ -53,7 +53,10 @@ class ParentServices:
 
 
 def health_check(context: ServiceContext) -> None:
-    from sqlalchemy import text
+    """A cheap read of a real table: a server that answers but has no schema is not ready."""
+    from sqlalchemy import select
+
+    from kiosk.db.models import Account
 
     with context.database.unit_of_work(read_only=True) as uow:
-        uow.session.execute(text("SELECT 1"))
+        uow.session.execute(select(Account.id).limit(1))

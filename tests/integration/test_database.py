@@ -84,3 +84,46 @@ def test_an_unreachable_database_raises_service_unavailable() -> None:
 def test_an_unsupported_database_url_is_refused_naming_the_setting(url: str) -> None:
     with pytest.raises(ConfigurationError, match="database_url"):
         Database(url)
+
+
+def test_a_database_without_the_schema_asks_for_db_upgrade(database_url: str) -> None:
+    from builders import KIOSK, make_context
+
+    from kiosk.errors import DatabaseNotReady
+    from kiosk.services import login
+
+    ctx = make_context(database_url)
+    with pytest.raises(DatabaseNotReady, match="kiosk db upgrade"):
+        login.log_in(ctx, KIOSK, "mlopez", "some password or other")
+    assert isinstance(DatabaseNotReady(), ServiceUnavailable)  # a parent sees "unavailable"
+
+
+def test_text_that_cannot_be_a_username_never_reaches_the_database(
+        migrated_database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from builders import KIOSK, make_context
+
+    from kiosk.errors import LoginFailed
+    from kiosk.services import login
+
+    ctx = make_context(migrated_database_url)
+    typed_in_the_wrong_box = "my secret pass phrase"
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"), \
+            pytest.raises(LoginFailed):
+        login.log_in(ctx, KIOSK, typed_in_the_wrong_box, "x")
+    assert "SELECT" in caplog.text or "INSERT" in caplog.text  # statements were logged...
+    assert typed_in_the_wrong_box not in caplog.text  # ...but never that text
+
+
+def test_the_health_check_fails_until_the_schema_exists(database_url: str) -> None:
+    from builders import make_context
+
+    from kiosk.errors import DatabaseNotReady
+    from kiosk.services.parent import health_check
+
+    ctx = make_context(database_url)
+    with pytest.raises(DatabaseNotReady):
+        health_check(ctx)
+    upgrade(database_url)
+    health_check(ctx)

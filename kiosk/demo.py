@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from kiosk.audit import Actor
+from kiosk.demo_sheet import DemoSheet, sheet_path, write_sheet
 from kiosk.errors import Refused
 from kiosk.roster.importer import ImportSummary, apply_roster
 from kiosk.roster.parser import parse_files
@@ -134,6 +135,9 @@ def _delete_sqlite_files(url: str) -> None:
     path = Path(database)
     for suffix in ("", "-wal", "-shm", "-journal"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
+    sheet = sheet_path(url)
+    if sheet is not None:
+        sheet.unlink(missing_ok=True)
 
 
 def _prepare_guardians(ctx: ServiceContext, district: District,
@@ -159,6 +163,10 @@ def _prepare_guardians(ctx: ServiceContext, district: District,
     activation.create_account(ctx, DEMO_ACTOR, reset_key.activation_key, DEMO_RESET_USERNAME,
                               forgotten, forgotten)
     temporary = staff.reset_password(ctx, DEMO_ACTOR, DEMO_RESET_USERNAME)
+    write_sheet(ctx.settings.database_url, DemoSheet(
+        keys=tuple(k.activation_key for k in demo_keys), username=DEMO_USERNAME,
+        password=password, temporary_username=temporary.username,
+        temporary_password=temporary.temporary_password))
     return DemoDistrict(
         database_url=ctx.settings.database_url, district_name=ctx.settings.district_name,
         district_id=ctx.settings.district_id, schools=district.schools,

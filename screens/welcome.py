@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button
 
+from kiosk.demo_sheet import read_sheet
 from kiosk.flow import Event
 from kiosk.i18n import LANGUAGES, N_, other_language
 from screens.base import KioskScreen, ScreenContext
@@ -42,6 +43,8 @@ class WelcomeScreen(KioskScreen):
         _ = self.translate
         settings = self.context.settings
         with Vertical(classes="frame welcome"):
+            if settings.demo:
+                yield from self._demo_banner()
             yield PlainText(settings.district_name, classes="district")
             yield PlainText(_("Parent Portal"), classes="title")
             yield PlainText(_("Set up your parent portal account with the activation key "
@@ -60,6 +63,22 @@ class WelcomeScreen(KioskScreen):
             yield PlainText(_("Need help? {support}").format(support=_(settings.support_text)),
                             classes="help")
         yield KeyHints(self.translate)
+
+    def _demo_banner(self) -> ComposeResult:
+        """DEMO, and what to type: the demo's keys and logins are published on purpose."""
+        _ = self.translate
+        yield PlainText(_("DEMO - a made-up district; nothing here is real"),
+                        id="demo-banner", classes="demo-banner")
+        sheet = read_sheet(self.context.settings.database_url)
+        if sheet is None:
+            return
+        lines = [_("Try a key: {key}").format(key=sheet.keys[0]) if sheet.keys else "",
+                 _("Or log in: {username} / {password}").format(
+                     username=sheet.username, password=sheet.password),
+                 _("Temporary password: {username} / {password}").format(
+                     username=sheet.temporary_username, password=sheet.temporary_password)]
+        yield PlainText("\n".join(line for line in lines if line), id="demo-sheet",
+                        classes="demo-sheet")
 
     def on_mount(self) -> None:
         self.query_one("#start-activation").focus()

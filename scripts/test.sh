@@ -27,6 +27,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 [[ -x "$PG_BINDIR/initdb" ]] || missing+=(postgresql-15)
+# activation letters embed DejaVu, so names in any script print
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 
 if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

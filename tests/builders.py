@@ -64,12 +64,12 @@ def add_family(ctx: ServiceContext, *,
             student_rows.append(row)
         guardian_rows = []
         for i, (given, family) in enumerate(guardians):
-            row = Guardian(sourced_id=f"gua-{n}-{i}", given_name=given, family_name=family,
+            guardian = Guardian(sourced_id=f"gua-{n}-{i}", given_name=given, family_name=family,
                            email="", role="guardian", in_roster=True,
                            search_name=f"{given} {family}".lower(),
                            search_family=f"{family} {given}".lower())
-            session.add(row)
-            guardian_rows.append(row)
+            session.add(guardian)
+            guardian_rows.append(guardian)
         session.flush()
         for g in guardian_rows:
             for s in student_rows:

@@ -27,16 +27,6 @@ from kiosk.services import activation, keys, staff
 from kiosk.services.context import ServiceContext
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def ctx(migrated_database_url: str, clock: FakeClock) -> ServiceContext:
-    return make_context(migrated_database_url, clock)
-
-
 def _accounts(ctx: ServiceContext) -> int:
     with ctx.database.unit_of_work(read_only=True) as uow:
         return int(uow.session.scalar(select(func.count()).select_from(Account)) or 0)

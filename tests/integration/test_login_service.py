@@ -22,16 +22,6 @@ from kiosk.services import login, staff
 from kiosk.services.context import ServiceContext
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def ctx(migrated_database_url: str, clock: FakeClock) -> ServiceContext:
-    return make_context(migrated_database_url, clock)
-
-
 def _account(ctx: ServiceContext, username: str = "mlopez") -> Account:
     with ctx.database.unit_of_work(read_only=True) as uow:
         account = uow.session.scalar(select(Account).where(Account.username_canonical == username))

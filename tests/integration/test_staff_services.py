@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key, make_context
+from builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key
 
 from kiosk.audit import Action, AuditFilter
-from kiosk.clock import FakeClock
 from kiosk.errors import LoginFailed, NotAllowed, NotFound, Refused, RulesNotMet, UsernameTaken
 from kiosk.services import activation, login, staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import StaffSession
 
 STAFF_PASSWORD = "quiet library lamps glow softly"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def ctx(migrated_database_url: str, clock: FakeClock) -> ServiceContext:
-    return make_context(migrated_database_url, clock)
 
 
 def test_search_finds_a_guardian_by_either_name_order(ctx: ServiceContext) -> None:

@@ -1,0 +1,20 @@
+"""Service-level fixtures: a fake clock and services on a fresh migrated database."""
+
+from __future__ import annotations
+
+import pytest
+from builders import make_context
+
+from kiosk.clock import FakeClock
+from kiosk.services.context import ServiceContext
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def ctx(migrated_database_url: str, clock: FakeClock) -> ServiceContext:
+    """Services on SQLite and on PostgreSQL (the test runs once on each)."""
+    return make_context(migrated_database_url, clock)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bench import district
-from bench.report import Row, median, ms, progress, ratio_row
+from bench.report import INFO, Row, median, ms, progress, ratio_row
 from kiosk.db.models import Guardian, GuardianStudent, Student
 from kiosk.services.activation import create_account
 from kiosk.services.context import ServiceContext
@@ -130,13 +130,18 @@ def measure(url: str, guardians: int, issued: Sequence[IssuedKey]) -> Timings:
 
 def rows(kind: str, small: Timings, large: Timings) -> list[Row]:
     result = []
+    sizes = f"{large.guardians:,} vs {small.guardians:,} guardians"
     for name, label in (("search", "guardian search: student number, username"),
-                        ("search_by_name", "guardian search: full name (namesakes grow)"),
                         ("redeem", "key redeem"), ("login", "login (argon2 at test cost)")):
         at_small, at_large = getattr(small, name), getattr(large, name)
-        result.append(ratio_row(
-            f"{label}: {large.guardians:,} vs {small.guardians:,} guardians", kind, TARGET,
-            at_large, at_small, f"{ms(at_large)} vs {ms(at_small)} per call"))
+        result.append(ratio_row(f"{label}: {sizes}", kind, TARGET, at_large, at_small,
+                                f"{ms(at_large)} vs {ms(at_small)} per call"))
+    # Not a figure of SPEC §8: the answer itself grows with the district (a full page
+    # of namesakes against one or two), so the time does too. Shown, not judged.
+    at_small, at_large = small.search_by_name, large.search_by_name
+    result.insert(1, Row(f"guardian search: full name, a bigger answer: {sizes}", kind,
+                         "none (answer grows)", f"{at_large / at_small:.2f}×",
+                         f"{ms(at_large)} vs {ms(at_small)} per call", INFO))
     return result
 
 

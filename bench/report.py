@@ -19,6 +19,7 @@ from pathlib import Path
 MET = "ok"
 MISSED = "MISSED"
 SKIPPED = "skipped"
+INFO = "info"  # shown for context, with no SPEC target
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Row:
     absolute: str
     """The numbers behind the ratio (medians), e.g. "612 ms vs 545 ms"."""
     verdict: str
-    """MET, MISSED, or SKIPPED."""
+    """MET, MISSED, SKIPPED, or INFO."""
 
     @classmethod
     def skipped(cls, figure: str, database: str, target: str, reason: str) -> Row:

@@ -20,6 +20,8 @@ from kiosk.errors import ConfigurationError
 APP_NAME = "portal-kiosk"
 PASSWORD_MIN_LENGTH_FLOOR = 8
 PASSWORD_MAX_LENGTH = 128
+DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgres",
+                              "postgresql+psycopg", "postgresql+psycopg2"})
 
 
 def user_data_dir() -> Path:
@@ -116,10 +118,13 @@ def _validate(name: str, value: Any) -> Any:
         raise ConfigurationError(f"setting {name} must be text, not {value!r}")
     text = value.strip()
     if name == "database_url":
-        if "://" not in text:
+        scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+        if scheme not in DATABASE_SCHEMES:
+            # The URL may hold a password: name the scheme, never echo the URL.
             raise ConfigurationError(
-                f"setting database_url must be a SQLAlchemy URL such as "
-                f"sqlite:///path/kiosk.db or postgresql+psycopg://user@host/db, not {text!r}")
+                "setting database_url must be sqlite:///PATH or "
+                "postgresql://USER@HOST/DATABASE"
+                + (f", not a {scheme!r} URL" if scheme else ""))
         return text
     if name == "portal_url" and not text.startswith(("https://", "http://")):
         raise ConfigurationError(f"setting portal_url must start with https://, not {text!r}")

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from kiosk.cli.common import cli_actor, expected_errors, load_context, print_json
+from kiosk.cli.common import cli_actor, expected_errors, load_context, print_json, refuse
+from kiosk.errors import RulesNotMet
 
 
 @click.group("staff-user")
@@ -21,14 +22,21 @@ def staff_user() -> None:
 @expected_errors
 def add(username: str, admin: bool, password_stdin: bool) -> None:
     """Add a staff user. The password is asked for (twice), or read from stdin."""
+    from kiosk.security.policy import unmet_username_rules
     from kiosk.services.staff import add_staff_user
 
+    username_rules = unmet_username_rules(username.strip())
+    if username_rules:
+        refuse("username: " + "; ".join(rule.text for rule in username_rules))
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = add_staff_user(load_context(), cli_actor(), username, password,
-                          "admin" if admin else "staff")
+    try:
+        user = add_staff_user(load_context(), cli_actor(), username, password,
+                              "admin" if admin else "staff")
+    except RulesNotMet as unmet:
+        refuse("password: " + "; ".join(unmet.problems))
     click.echo(f"Added {user.role} user {user.username}.")
 
 

@@ -35,11 +35,29 @@ def expected_errors(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
         except KioskError as error:
             refuse(error.text())
+        except OSError as error:  # a file the user named: missing folder, permissions...
+            where = f" {error.filename}" if error.filename else ""
+            refuse(f"cannot use{where}: {error.strerror or error}")
+        except Exception as error:
+            if _is_database_error(error):
+                refuse("the database file is damaged or is not a kiosk database "
+                       "(check database_url)")
+            raise
         except KeyboardInterrupt:
             click.echo("kiosk: interrupted; nothing more was done.", err=True)
             sys.exit(130)
 
     return wrapper
+
+
+def _is_database_error(error: Exception) -> bool:
+    """SQLite's "file is not a database" and kin, from sqlite3 or through SQLAlchemy."""
+    import sqlite3
+
+    if isinstance(error, sqlite3.DatabaseError):
+        return True
+    module = type(error).__module__
+    return module.startswith("sqlalchemy") and type(error).__name__ == "DatabaseError"
 
 
 def load_context() -> Any:

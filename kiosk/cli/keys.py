@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -37,25 +38,40 @@ def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
 
     if bool(guardians) == all_without_account:
         raise click.UsageError("give either --guardian SOURCED_ID ... or --all-without-account")
-    if pdf is not None and pdf.exists():
-        refuse(f"{pdf} already exists; choose a new file name")
+    if pdf is not None:
+        _check_new_file(pdf)
     context = load_context()
     with progress_bar(0, "Issuing keys") as progress:
         issued = issue_keys(context, cli_actor(), list(guardians),
                             all_without_account=all_without_account, progress=progress)
-    if pdf is not None:
-        from kiosk.letters import write_letters
-
-        write_letters(pdf, issued, context.settings)
+    # The keys are printed before the letters are written: a key must never be issued
+    # (and its predecessor revoked) without being shown once.
     if as_json:
         print_json([{"guardian_id": k.guardian_id, "guardian_name": k.guardian_name,
                      "activation_key": k.activation_key,
                      "expires_at": k.expires_at.isoformat()} for k in issued])
-        return
-    for key in issued:
-        click.echo(f"{key.guardian_id}\t{key.guardian_name}\t{key.activation_key}\t"
-                   f"expires {key.expires_at:%Y-%m-%d %H:%M} UTC")
-    click.echo(f"Issued {len(issued)} key(s)." + (f" Letters: {pdf}" if pdf else ""), err=True)
+    else:
+        for key in issued:
+            click.echo(f"{key.guardian_id}\t{key.guardian_name}\t{key.activation_key}\t"
+                       f"expires {key.expires_at:%Y-%m-%d %H:%M} UTC")
+    if pdf is not None:
+        from kiosk.letters import write_letters
+
+        write_letters(pdf, issued, context.settings)
+    if not as_json:
+        click.echo(f"Issued {len(issued)} key(s)." + (f" Letters: {pdf}" if pdf else ""),
+                   err=True)
+
+
+def _check_new_file(path: Path) -> None:
+    """Refuse before issuing anything if the letters could not be written."""
+    if path.exists():
+        refuse(f"{path} already exists; choose a new file name")
+    folder = path.parent
+    if not folder.is_dir():
+        refuse(f"the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        refuse(f"cannot write to the folder {folder}")
 
 
 @keys.command()

@@ -81,9 +81,14 @@ def _sqlite_engine(url: URL) -> Engine:
 def _create_private_file(path: Path) -> None:
     """The database and its folder are readable by their owner only (0600/0700)."""
     folder = path.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
-    if not path.exists():
-        descriptor = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(descriptor)
+    try:
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        if not path.exists():
+            descriptor = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(descriptor)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"setting database_url: cannot create the SQLite database {path}: "
+            f"{exc.strerror}") from None

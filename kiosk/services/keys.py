@@ -49,7 +49,9 @@ def issue_keys(ctx: ServiceContext, actor: Actor, sourced_ids: Sequence[str] | N
                 .where(~select(Account.id).where(Account.guardian_id == Guardian.id).exists())
                 .order_by(Guardian.family_name, Guardian.given_name, Guardian.id))]
         else:
-            guardians = [guardian_by_sourced_id(session, sid) for sid in sourced_ids or ()]
+            # A guardian named twice gets one key: a second would outlive the "reissue".
+            unique_ids = list(dict.fromkeys(sourced_ids or ()))
+            guardians = [guardian_by_sourced_id(session, sid) for sid in unique_ids]
             with_account = [g for g in guardians if g.account is not None]
             if with_account:
                 raise Refused(

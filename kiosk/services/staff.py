@@ -338,16 +338,31 @@ class StaffServices:
 
     @property
     def actor(self) -> Actor:
+        self._check_access()
         return Actor(name=f"staff:{self.session.username}", client_address=self.client_address)
 
+    def _check_access(self) -> None:
+        """Re-read the staff member on every action: a disable or demotion takes effect now."""
+        with self.context.database.unit_of_work(read_only=True) as uow:
+            row = uow.session.execute(
+                select(StaffUser.role, StaffUser.disabled, StaffUser.hard_locked)
+                .where(StaffUser.username_canonical == self.session.username)).one_or_none()
+        if row is None or row.disabled or row.hard_locked:
+            raise NotAllowed("Your staff account is no longer active. Please log in again.")
+        if row.role != self.session.role:
+            self.session = StaffSession(username=self.session.username, role=row.role)
+
     def _require_admin(self) -> None:
+        self._check_access()
         if not self.session.is_admin:
             raise NotAllowed()
 
     def search(self, query: str, page: int = 0, page_size: int = 20) -> SearchPage:
+        self._check_access()
         return search_guardians(self.context, query, page, page_size)
 
     def household(self, guardian_id: int) -> Household:
+        self._check_access()
         return household(self.context, guardian_id)
 
     def issue_key(self, guardian_sourced_id: str) -> IssuedKey:
@@ -366,6 +381,7 @@ class StaffServices:
         set_account_disabled(self.context, self.actor, username, disabled)
 
     def audit_events(self, audit_filter: AuditFilter) -> list[AuditEntry]:
+        self._check_access()
         return audit_events(self.context, audit_filter)
 
     def add_staff_user(self, username: str, password: str, role: str = "staff") -> StaffUserView:

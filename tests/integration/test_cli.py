@@ -161,3 +161,53 @@ def test_an_unreachable_database_is_a_clear_refusal(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1
     assert "unavailable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_letters_to_a_missing_folder_are_refused_before_any_key_is_issued(
+        url: str, tmp_path: Path) -> None:
+    ctx = make_context(url)
+    family = add_family(ctx)
+    result = run("keys", "issue", "--guardian", family.guardian_ids[0], "--json",
+                 "--pdf", str(tmp_path / "no-such-folder" / "letters.pdf"))
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+    assert result.stdout == ""
+    assert json.loads(run("audit", "--json").stdout) == []  # nothing was issued
+
+
+def test_a_guardian_named_twice_gets_one_key(url: str) -> None:
+    ctx = make_context(url)
+    family = add_family(ctx)
+    gid = family.guardian_ids[0]
+    result = run("keys", "issue", "--guardian", gid, "--guardian", gid, "--json")
+    assert len(json.loads(result.stdout)) == 1
+
+
+def test_staff_user_add_says_which_field_breaks_which_rule(url: str) -> None:
+    bad_name = run("staff-user", "add", "123", "--password-stdin", stdin=STAFF_PASSWORD)
+    assert bad_name.exit_code == 1 and bad_name.stderr.startswith("kiosk: username:")
+    bad_password = run("staff-user", "add", "frontdesk", "--password-stdin", stdin="short")
+    assert bad_password.exit_code == 1 and bad_password.stderr.startswith("kiosk: password:")
+    assert bad_password.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("audit",), ("db", "backup", "x.db")])
+def test_a_database_file_that_is_not_a_database_is_one_clear_line(
+        tmp_path: Path, command: tuple[str, ...]) -> None:
+    garbage = tmp_path / "kiosk.db"
+    garbage.write_bytes(b"this is not an SQLite database at all" * 200)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "KIOSK_DATABASE_URL": f"sqlite:///{garbage}"}
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", *command], env=env,
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_an_sqlite_path_that_cannot_be_created_names_database_url(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "KIOSK_DATABASE_URL": "sqlite:////proc/no/such/kiosk.db"}
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "db", "upgrade"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1
+    assert "database_url" in result.stderr and "Traceback" not in result.stderr

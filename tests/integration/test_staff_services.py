@@ -73,6 +73,7 @@ def test_a_household_of_an_unknown_guardian_is_not_found(ctx: ServiceContext) ->
 
 def test_every_staff_action_is_audited_with_name_and_address(ctx: ServiceContext) -> None:
     add_account(ctx)
+    staff.add_staff_user(ctx, CLERK, "mrsgray", STAFF_PASSWORD)
     services = staff.StaffServices(ctx, StaffSession("mrsgray", "staff"), "198.51.100.7")
     services.reset_password("mlopez")
     services.unlock("mlopez")
@@ -114,6 +115,8 @@ def test_a_disabled_staff_user_cannot_log_in(ctx: ServiceContext) -> None:
 
 
 def test_only_admins_manage_staff_users(ctx: ServiceContext) -> None:
+    staff.add_staff_user(ctx, CLERK, "clerk", STAFF_PASSWORD)
+    staff.add_staff_user(ctx, CLERK, "boss", STAFF_PASSWORD, "admin")
     clerk = staff.StaffServices(ctx, StaffSession("clerk", "staff"))
     with pytest.raises(NotAllowed):
         clerk.add_staff_user("helper1", STAFF_PASSWORD)
@@ -121,7 +124,26 @@ def test_only_admins_manage_staff_users(ctx: ServiceContext) -> None:
         clerk.list_staff_users()
     admin = staff.StaffServices(ctx, StaffSession("boss", "admin"))
     admin.add_staff_user("helper1", STAFF_PASSWORD)
-    assert [u.username for u in admin.list_staff_users()] == ["helper1"]
+    assert [u.username for u in admin.list_staff_users()] == ["boss", "clerk", "helper1"]
+
+
+def test_a_demotion_takes_effect_on_the_next_action(ctx: ServiceContext) -> None:
+    staff.add_staff_user(ctx, CLERK, "boss", STAFF_PASSWORD, "admin")
+    console = staff.StaffServices(ctx, staff.staff_log_in(ctx, CLERK, "boss", STAFF_PASSWORD))
+    assert console.list_staff_users()
+    staff.set_staff_user(ctx, CLERK, "boss", role="staff")
+    with pytest.raises(NotAllowed):
+        console.list_staff_users()
+
+
+def test_a_disabled_staff_member_is_stopped_mid_session(ctx: ServiceContext) -> None:
+    staff.add_staff_user(ctx, CLERK, "clerk", STAFF_PASSWORD)
+    add_family(ctx, guardians=(("Maria", "Lopez"),))
+    console = staff.StaffServices(ctx, staff.staff_log_in(ctx, CLERK, "clerk", STAFF_PASSWORD))
+    assert console.search("maria").results
+    staff.set_staff_user(ctx, CLERK, "clerk", disabled=True)
+    with pytest.raises(NotAllowed, match="no longer active"):
+        console.search("maria")
 
 
 def test_staff_usernames_follow_the_username_and_password_rules(ctx: ServiceContext) -> None:

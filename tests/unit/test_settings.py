@@ -52,6 +52,7 @@ def test_a_kiosk_table_in_the_config_file_is_read(tmp_path: Path) -> None:
     ("KIOSK_TIMEZONE", "Mars/Olympus"),
     ("KIOSK_PORTAL_URL", "javascript:alert(1)"),
     ("KIOSK_DATABASE_URL", "kiosk.db"),
+    ("KIOSK_DATABASE_URL", "mysql://kiosk:hunter2@db/kiosk"),
     ("KIOSK_DISTRICT_ID", "JP RQ"),
     ("KIOSK_DISTRICT_NAME", "   "),
     ("KIOSK_SUPPORT_TEXT", "see \x1b]52;c;aGk=\x07 desk"),
@@ -89,3 +90,9 @@ def test_settings_are_read_when_asked_not_at_import(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("KIOSK_DISTRICT_NAME", "Second")
     assert (first.district_name, load_settings().district_name) == ("First", "Second")
     assert Settings().district_name != ""
+
+
+def test_a_refused_database_url_never_echoes_its_password() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings({"KIOSK_DATABASE_URL": "mysql://kiosk:hunter2@db/kiosk"})
+    assert "hunter2" not in str(raised.value) and "'mysql'" in str(raised.value)

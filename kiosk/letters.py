@@ -8,10 +8,15 @@ fpdf2 costs about 380 ms to import, so it is imported only when a letter is writ
 Names come from the roster in any script: a Unicode TrueType font shipped by the
 system (DejaVu) is used when present; otherwise the PDF core fonts are used and
 characters they cannot show are replaced, so a letter is always written.
+
+The file holds activation keys in clear, so it is created new (never over an existing
+file, nor through a symbolic link) and readable by its owner only (0600).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import Refused
 from kiosk.services.views import IssuedKey
 from kiosk.settings import Settings
 
@@ -50,7 +56,42 @@ def find_unicode_fonts(directories: Sequence[Path] = FONT_DIRECTORIES) -> dict[s
 
 def write_letters(path: str | Path, issued: Sequence[IssuedKey], settings: Settings, *,
                   font_directories: Sequence[Path] = FONT_DIRECTORIES) -> None:
-    """Write one letter page per issued key to `path` (a PDF file)."""
+    """Write one letter page per issued key to a new file `path` (a PDF), mode 0600.
+
+    Raises Refused, naming the path, when the file already exists or cannot be written;
+    an existing file is never touched, and a file this call created is removed again if
+    the letters cannot be written in full.
+    """
+    target = os.fspath(path)
+    handle = os.fdopen(_create_private(target), "wb")
+    try:
+        content = _render(issued, settings, font_directories)
+        try:
+            with handle:
+                handle.write(content)
+        except OSError as error:  # a full disk, a quota, a network file system gone
+            raise Refused(f"cannot write {target}: {error.strerror or error}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            handle.close()
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        raise
+
+
+def _create_private(target: str) -> int:
+    """A new, empty file readable and writable by its owner only; Refused otherwise."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(target, flags, 0o600)
+    except FileExistsError:
+        raise Refused(f"{target} already exists; choose a new file name") from None
+    except OSError as error:
+        raise Refused(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def _render(issued: Sequence[IssuedKey], settings: Settings,
+            font_directories: Sequence[Path]) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="portrait", unit="mm", format="Letter")
@@ -62,7 +103,7 @@ def write_letters(path: str | Path, issued: Sequence[IssuedKey], settings: Setti
     fonts = _register_fonts(pdf, font_directories)
     for key in issued:
         _page(pdf, fonts, key, settings)
-    pdf.output(str(path))
+    return bytes(pdf.output())
 
 
 def _register_fonts(pdf: Any, font_directories: Sequence[Path]) -> _Fonts:

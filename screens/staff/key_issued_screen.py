@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from kiosk.errors import Refused
 from kiosk.services.views import IssuedKey
 from kiosk.settings import Settings
 from screens.staff.formatting import error_message, when
@@ -26,7 +27,11 @@ def spaced_key(key: str) -> str:
 
 
 class KeyIssuedScreen(ModalScreen[None]):
-    """The key in large, grouped type; an optional PDF letter written to a typed path."""
+    """The key in large, grouped type; an optional PDF letter written to a typed path.
+
+    The letter goes to a new file only (mode 0600): an existing file is never
+    overwritten, and a path that cannot be written is named in the status line.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
@@ -88,9 +93,9 @@ class KeyIssuedScreen(ModalScreen[None]):
                                 ". Print it, then delete the file."))
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
-            if isinstance(error, OSError):
-                status.update(lines(f"Could not write the letter: {error.strerror or error}. "
-                                    "Check the folder exists and you may write there."))
+            if isinstance(error, Refused):  # the file exists, or the folder is not writable
+                status.update(lines("Could not write the letter: ", (error.text(), "bold"),
+                                    ". No file was changed; type another path."))
             else:
                 status.update(literal(error_message(error)))
 

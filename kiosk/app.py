@@ -5,21 +5,34 @@ screens only through `kiosk.flow.next_state`, keeps exactly one parent screen on
 stack (so back and escape lead nowhere), and has no quit, suspend, palette,
 screenshot or copy key. Staff close it with F12 and their staff credentials.
 
+An unexpected error on the event loop never ends the kiosk with Textual's crash report
+(a traceback with local variables: a way out of the kiosk, and maybe a typed password).
+The kiosk logs one line naming the error's type and place, wipes the session and goes
+back to the welcome screen; only errors that keep coming make it exit, quietly.
+
 Start-up is kept light: the database, SQLAlchemy and argon2 are brought in by a thread
 worker after the welcome screen is painted (SPEC §8), or by the first service call.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sys
 import threading
+import time
+import traceback
+from collections import deque
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.theme import Theme
+from textual.worker import WorkerFailed
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.flow import INITIAL_STATE, Event, State, TransitionRefused, next_state
@@ -48,6 +61,15 @@ __all__ = ["KioskApp"]  # and StaffApp, through __getattr__ below
 STAFF_EXIT_KEY = "f12"
 CONTRAST_KEY = "f2"
 INACTIVITY_CHECK_SECONDS = 1.0
+# More unexpected errors than this within the window: the kiosk gives up and exits.
+MAX_RECOVERIES = 3
+RECOVERY_WINDOW_SECONDS = 60.0
+# Printed on the terminal after the kiosk has closed, whatever the language was then.
+STOPPED_MESSAGE = ("The kiosk stopped after an unexpected error. Please see the front desk.\n"
+                   "El quiosco se detuvo por un error inesperado. Por favor, pase por la "
+                   "recepción.")
+
+log = logging.getLogger("kiosk.app")
 
 KIOSK_THEME = Theme(
     name="kiosk", primary="#3b82f6", secondary="#64748b", accent="#fbbf24",
@@ -104,6 +126,9 @@ class KioskApp(App[None], inherit_bindings=False):
         # What the current parent's screens need; forgotten on the way back to welcome.
         self.session_account: AccountView | None = None
         self.session_key: KeyCheck | None = None
+        # Monotonic times of recent unexpected errors (not the kiosk clock: a FakeClock
+        # that stands still must not make every error look like a burst).
+        self.unexpected_errors: deque[float] = deque(maxlen=MAX_RECOVERIES + 1)
         self.register_theme(KIOSK_THEME)
         self.register_theme(HIGH_CONTRAST_THEME)
         self.theme = KIOSK_THEME.name
@@ -173,13 +198,21 @@ class KioskApp(App[None], inherit_bindings=False):
                         name="warm up")
 
     async def _show(self, screen: KioskScreen) -> None:
-        """Replace the parent screen; overlays on top of it go first."""
+        """Replace the parent screen; overlays on top of it go first.
+
+        A screen with the same id (welcome after welcome, on a timeout or after an
+        error) cannot be mounted beside the old one: the old one goes first.
+        """
         while isinstance(self.screen, ModalScreen):
             await self.pop_screen()
         self.idle_warning = None
-        if isinstance(self.screen, KioskScreen):
+        current = self.screen
+        if isinstance(current, KioskScreen) and current.id != screen.id:
             await self.switch_screen(screen)
-        else:
+            return
+        with self.batch_update():
+            if isinstance(current, KioskScreen):
+                await self.pop_screen()
             await self.push_screen(screen)
 
     # --- the flow -------------------------------------------------------------------------
@@ -250,9 +283,7 @@ class KioskApp(App[None], inherit_bindings=False):
         limit = self.settings.idle_seconds
         warning = self.settings.idle_warning_seconds
         if idle < limit:
-            if self.idle_warning is not None:
-                self.idle_warning.dismiss(True)
-                self.idle_warning = None
+            self._close_idle_warning()
             return
         if self.is_pristine and self.idle_warning is None:
             return
@@ -266,6 +297,16 @@ class KioskApp(App[None], inherit_bindings=False):
             self.push_screen(self.idle_warning, self._idle_warning_closed)
         else:
             self.idle_warning.set_seconds_left(seconds_left)
+
+    def _close_idle_warning(self) -> None:
+        """Close the countdown, and only it: `dismiss` pops whatever screen is on top.
+
+        While something else is above it, it stays, and is closed on a later check.
+        """
+        warning = self.idle_warning
+        if warning is not None and self.screen is warning:
+            self.idle_warning = None
+            warning.dismiss(True)
 
     def _idle_warning_closed(self, still_here: bool | None) -> None:
         self.idle_warning = None
@@ -285,12 +326,78 @@ class KioskApp(App[None], inherit_bindings=False):
     def action_staff_exit(self) -> None:
         if isinstance(self.screen, StaffExitDialog):
             return
+        # F12 is someone at the kiosk: the countdown goes before the dialog comes, so
+        # closing one never closes the other.
+        self._close_idle_warning()
         self.push_screen(StaffExitDialog(translator(self.language), self.verify_staff),
                          self._staff_exit_closed)
 
     def _staff_exit_closed(self, verified: bool | None) -> None:
         if verified:
             self.exit()
+
+    # --- unexpected errors --------------------------------------------------------------
+    async def _dispatch_message(self, message: Message) -> None:
+        """The app's own handlers: an error must not end its message loop (Textual's
+        loop stops at the first one), so it is handled here and the loop goes on."""
+        try:
+            await super()._dispatch_message(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self._handle_exception(error)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Every unexpected error on the event loop comes here (Textual's hook).
+
+        Instead of Textual's crash report: one log line, the session wiped, the
+        welcome screen. A screen whose handler failed has stopped taking messages;
+        it is replaced too. Errors that keep coming, or come while the kiosk starts or
+        closes, end it with a plain one-line message and exit status 1.
+        """
+        what = _describe(error)
+        if self._exit or not self.is_running:
+            log.error("unexpected error %s while the kiosk was starting or closing", what)
+            self._return_code = 1
+            return
+        if self._too_many_errors():
+            log.error("unexpected error %s, again: the kiosk stops", what)
+            self.exit(return_code=1, message=STOPPED_MESSAGE)
+            return
+        log.error("unexpected error %s; the session was wiped and the kiosk went back "
+                  "to the start", what)
+        self.call_later(self._recover)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report (a traceback with local variables) is never shown."""
+        error = sys.exc_info()[1]
+        self._handle_exception(error if isinstance(error, Exception) else RuntimeError())
+
+    def _too_many_errors(self) -> bool:
+        """Record one error; True when they come too fast to keep recovering."""
+        now = time.monotonic()
+        self.unexpected_errors.append(now)
+        return (len(self.unexpected_errors) > MAX_RECOVERIES
+                and now - self.unexpected_errors[0] <= RECOVERY_WINDOW_SECONDS)
+
+    def _recover(self) -> None:
+        """Back to a clean welcome screen, as after an idle timeout."""
+        self.idle_warning = None
+        self.advance(Event.IDLE_TIMEOUT)
+
+
+def _describe(error: BaseException) -> str:
+    """The error's type and where it was raised: never its message or local variables,
+    which may hold what a parent typed."""
+    if isinstance(error, WorkerFailed):
+        error = error.error
+    where = ""
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames:
+        last = frames[-1]
+        module = last.filename.replace("\\", "/").rsplit("/", 2)[-2:]
+        where = f" in {'/'.join(module)}:{last.lineno} ({last.name})"
+    return f"{type(error).__name__}{where}"
 
 
 def __getattr__(name: str) -> Any:

@@ -22,6 +22,9 @@ from kiosk.web.options import (
 if TYPE_CHECKING:
     from kiosk.settings import Settings
 
+# Each browser session runs as terminal `web-<random>` (kiosk.web.server), so one
+# visitor's wrong keys pause only their own session; the district-wide ceiling still
+# counts every session together.
 SESSION_TERMINAL = "web"
 
 
@@ -70,7 +73,8 @@ def serve(host: str, port: int, demo: bool, max_sessions: int, public_url: str |
 
     server = KioskServer(
         options,
-        session_argv=[sys.executable, "-m", "kiosk.cli", "run", "--terminal", SESSION_TERMINAL],
+        session_argv=[sys.executable, "-m", "kiosk.cli", "run"],
+        session_terminal=SESSION_TERMINAL,
         session_environment=session_environment(os.environ, settings),
         title=f"{settings.district_name} parent portal kiosk" + (" (DEMO)" if demo else ""),
         district_name=settings.district_name,

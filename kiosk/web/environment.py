@@ -7,9 +7,11 @@ session is driven by a stranger, so it gets only what running the kiosk needs:
   each (so `KIOSK_CONFIG`, `KIOSK_TEST_*` and anything else named `KIOSK_...` stay
   behind), with the database URL of the district being served (the demo database
   under `--demo`);
+- libpq's connection variables (server, user, database, TLS files, service and
+  password *files*), so a district on PostgreSQL reaches its server as `kiosk run` does;
 - the variables textual-serve sets for its web driver.
 Passwords in other variables (PGPASSWORD, cloud keys, the gate's password file path)
-are never passed.
+are never passed: a PostgreSQL password belongs in a `.pgpass` file (PGPASSFILE).
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ from collections.abc import Mapping
 from kiosk.settings import Settings
 
 PASSTHROUGH = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TERM", "TZ", "PYTHONPATH"})
+# libpq reads these when the database URL leaves them out. Names, paths and modes only:
+# PGPASSWORD is deliberately absent (a session must not hold the password in clear).
+POSTGRESQL_CLIENT = frozenset({
+    "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGCONNECT_TIMEOUT",
+    "PGPASSFILE", "PGSERVICE", "PGSERVICEFILE",
+    "PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", "PGSSLCRL",
+})
 PASSTHROUGH_PREFIXES = ("LC_",)
 # What textual-serve's AppService sets for the web driver (debug-only ones excluded).
 TEXTUAL_SERVE_VARIABLES = frozenset({
@@ -43,7 +52,8 @@ def session_environment(server_environment: Mapping[str, str],
     """The base environment of every session (textual-serve's variables go on top)."""
     environment = {
         name: value for name, value in server_environment.items()
-        if name in PASSTHROUGH or name.startswith(PASSTHROUGH_PREFIXES)
+        if name in PASSTHROUGH or name in POSTGRESQL_CLIENT
+        or name.startswith(PASSTHROUGH_PREFIXES)
     }
     environment.update(settings_environment(settings))
     return environment

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -47,6 +48,16 @@ SECURITY_HEADERS = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def session_terminal_name(prefix: str) -> str:
+    """A terminal name of its own for one browser session: `web-3f9a0c1e`.
+
+    Random (32 bits): sessions practically never share one, not even across server
+    restarts or several servers on one database (a counter would restart at 1). Short
+    for the audit log, and it says nothing about the visitor (not their address).
+    """
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
 class ServeStartError(Exception):
     """The server could not start (the port is taken, the address is not ours...)."""
 
@@ -58,11 +69,14 @@ def _clamp(value: int, low: int, high: int) -> int:
 class KioskServer(Server):
     def __init__(self, options: ServeOptions, *, session_argv: Sequence[str],
                  session_environment: Mapping[str, str], title: str,
-                 district_name: str = "") -> None:
+                 district_name: str = "", session_terminal: str | None = None) -> None:
+        """`session_argv` starts one session. With `session_terminal` (a name prefix),
+        each session also gets `--terminal PREFIX-<random>`: its own activation pause."""
         super().__init__(" ".join(session_argv), host=options.host, port=options.port,
                          title=title, public_url=options.base_url)
         self.options = options
         self.session_argv = tuple(session_argv)
+        self.session_terminal = session_terminal
         self.session_environment = dict(session_environment)
         self.district_name = district_name or title
         self.gate = PasswordGate(options.password) if options.password else None
@@ -129,12 +143,15 @@ class KioskServer(Server):
             async def close_websocket() -> None:  # the app quit by itself
                 await websocket.close()
 
+            argv, terminal = self.session_command()
             process = SessionProcess(
-                self.session_argv, self.session_environment,
+                argv, self.session_environment,
                 write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                 close=close_websocket, download_manager=self.download_manager)
             self.sessions[websocket] = process
             self._processes.add(process)
+            if terminal is not None:
+                log.info("session %s is terminal %s", process.app_service_id[:8], terminal)
             await process.start(width, height)
             await self._process_messages(websocket, process)
         except (TimeoutError, ConnectionError) as error:
@@ -180,6 +197,13 @@ class KioskServer(Server):
                 await app_service.focus()
 
     # --- what we add --------------------------------------------------------------------
+    def session_command(self) -> tuple[list[str], str | None]:
+        """The argument list of a new session process, and its terminal name if any."""
+        if self.session_terminal is None:
+            return list(self.session_argv), None
+        terminal = session_terminal_name(self.session_terminal)
+        return [*self.session_argv, "--terminal", terminal], terminal
+
     @property
     def at_capacity(self) -> bool:
         return len(self.sessions) >= self.options.max_sessions

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -35,6 +36,15 @@ PLANTED_SECRETS = {
     "KIOSK_SERVE_PASSWORD": "not-a-setting-2b77",
 }
 FIRST_FRAME_TIMEOUT = 60.0
+# libpq's connection variables: a session needs them to reach a district's PostgreSQL
+# (none of them is a password; the password belongs in the file PGPASSFILE names).
+POSTGRESQL_CLIENT = {
+    "PGPASSFILE": "/etc/portal-kiosk/pgpass", "PGSERVICEFILE": "/etc/portal-kiosk/pg_service",
+    "PGSERVICE": "kiosk", "PGSSLMODE": "verify-full", "PGSSLROOTCERT": "/etc/ssl/ca.pem",
+    "PGSSLCERT": "/etc/portal-kiosk/client.crt", "PGSSLKEY": "/etc/portal-kiosk/client.key",
+    "PGSSLCRL": "/etc/ssl/district.crl", "PGHOST": "db.district.example", "PGPORT": "5433",
+    "PGUSER": "kiosk", "PGDATABASE": "portal", "PGCONNECT_TIMEOUT": "5",
+}
 
 
 def client() -> aiohttp.ClientSession:
@@ -249,7 +259,7 @@ async def test_sessions_get_an_allowlisted_environment(
     password_file.write_text(GATE_PASSWORD)
     config = tmp_path / "kiosk.toml"
     config.write_text('[kiosk]\ndistrict_name = "Lakeside Unified"\n')
-    env = dict(server_env, KIOSK_CONFIG=str(config))
+    env = dict(server_env, KIOSK_CONFIG=str(config), **POSTGRESQL_CLIENT)
     served = serve(servers, tmp_path, env, "--password-file", str(password_file))
     async with client() as http:
         async with http.post(f"{served.base_url}/login", data={"password": GATE_PASSWORD}):
@@ -269,6 +279,31 @@ async def test_sessions_get_an_allowlisted_environment(
     assert session_env["KIOSK_DISTRICT_NAME"] == "Lakeside Unified"  # settings carried over
     assert session_env["KIOSK_DEMO"] == "0"
     assert session_env["TEXTUAL_DRIVER"].endswith(":WebDriver")
+    for name, value in POSTGRESQL_CLIENT.items():
+        assert session_env[name] == value, name
+
+
+# --- one terminal name per session -----------------------------------------------------
+
+def _terminal_of(pid: int) -> str:
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().rstrip("\0").split("\0")
+    assert argv[-3:-1] == ["run", "--terminal"], argv
+    return argv[-1]
+
+
+async def test_each_session_is_a_terminal_of_its_own(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env, "--max-sessions", "3")
+    async with client() as http:
+        sockets = [await open_session(http, served) for _ in range(2)]
+        terminals = [_terminal_of(pid) for pid in served.wait_for_sessions(2)]
+        for websocket in sockets:
+            await websocket.close()
+
+    assert len(set(terminals)) == 2, terminals
+    for terminal in terminals:
+        assert re.fullmatch(r"web-[0-9a-f]{8}", terminal), terminal
+        assert f"is terminal {terminal}" in served.stderr()
 
 
 # --- shutdown --------------------------------------------------------------------------

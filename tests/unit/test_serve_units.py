@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 
 import pytest
 
+from kiosk.cli.run import TERMINAL_NAME
 from kiosk.settings import Settings, load_settings
 from kiosk.web.environment import session_environment, with_textual_serve_variables
 from kiosk.web.gate import PasswordGate
 from kiosk.web.options import ServeOptionsError, make_options, normalize_public_url, origin_of
+from kiosk.web.server import KioskServer
 
 # --- options and origins ---------------------------------------------------------------
 
@@ -91,6 +94,16 @@ SERVER_ENV = {
 }
 
 
+POSTGRESQL_CLIENT_ENV = {
+    "PGPASSFILE": "/etc/portal-kiosk/pgpass", "PGSERVICEFILE": "/etc/portal-kiosk/pg_service.conf",
+    "PGSERVICE": "kiosk", "PGSSLMODE": "verify-full",
+    "PGSSLROOTCERT": "/etc/ssl/district-ca.pem", "PGSSLCERT": "/etc/portal-kiosk/client.crt",
+    "PGSSLKEY": "/etc/portal-kiosk/client.key", "PGSSLCRL": "/etc/ssl/district.crl",
+    "PGHOST": "db.district.example", "PGPORT": "5433", "PGUSER": "kiosk",
+    "PGDATABASE": "portal", "PGCONNECT_TIMEOUT": "5",
+}
+
+
 def test_the_session_environment_is_an_allowlist_plus_the_settings() -> None:
     settings = dataclasses.replace(Settings(database_url="sqlite:////srv/demo.db"), demo=True)
     environment = session_environment(SERVER_ENV, settings)
@@ -153,3 +166,39 @@ def test_gate_cookies_are_signed_expire_and_die_with_the_server() -> None:
         assert not gate.cookie_valid(junk, now=1_030)
     restarted = PasswordGate("lobby sesame 42", key=b"j" * 32, lifetime_seconds=60)
     assert not restarted.cookie_valid(cookie, now=1_030)
+
+
+def test_postgresql_client_variables_are_passed_but_never_the_password() -> None:
+    server_env = dict(SERVER_ENV, **POSTGRESQL_CLIENT_ENV, PGSSLPASSWORD="key-passphrase")
+    environment = session_environment(server_env, Settings(database_url="postgresql+psycopg:///"))
+    for name, value in POSTGRESQL_CLIENT_ENV.items():
+        assert environment[name] == value, name
+    assert "PGPASSWORD" not in environment and "PGSSLPASSWORD" not in environment
+    assert "pg-secret" not in "\n".join(environment.values())
+    assert "key-passphrase" not in "\n".join(environment.values())
+
+
+# --- one terminal name per session ----------------------------------------------------------
+
+RUN = ["/usr/bin/python3", "-m", "kiosk.cli", "run"]
+
+
+def _server(session_terminal: str | None = None) -> KioskServer:
+    return KioskServer(make_options(), session_argv=RUN, session_environment={},
+                       title="test", session_terminal=session_terminal)
+
+
+def test_every_session_gets_its_own_short_terminal_name() -> None:
+    server = _server(session_terminal="web")
+    commands = [server.session_command() for _ in range(200)]
+    names = [terminal for _argv, terminal in commands]
+    for argv, terminal in commands:
+        assert argv == [*RUN, "--terminal", terminal]
+        assert terminal is not None and re.fullmatch(r"web-[0-9a-f]{8}", terminal)
+        assert TERMINAL_NAME.match(terminal)  # what `kiosk run --terminal` accepts
+        assert len(terminal) <= 64  # the audit log's and the throttle table's column
+    assert len(set(names)) == len(names)
+
+
+def test_without_a_terminal_prefix_the_command_is_left_as_given() -> None:
+    assert _server().session_command() == (RUN, None)

@@ -1,7 +1,8 @@
 """The whole parent activation in a real Chromium, through `kiosk serve --demo`.
 
-Debian's chromium (/usr/bin/chromium) driven by Playwright for Python; never
-`playwright install`. textual-serve paints on a canvas, so the test cannot read the
+Debian's chromium (on PATH, usually /usr/bin/chromium) driven by Playwright for
+Python; never `playwright install`. A missing chromium fails the test: the test
+command installs it. textual-serve paints on a canvas, so the test cannot read the
 screen: it paces itself on the WebSocket frames the app sends (a screen change is a
 burst of large frames; a blinking cursor is a trickle of small ones), proves the
 result through the core (`log_in` on the demo database), and keeps a screenshot.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import struct
 import time
@@ -31,7 +33,8 @@ from kiosk.settings import demo_database_url
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium: scripts/test.sh installs it, so a missing one is a failure, not a skip.
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -45,6 +48,14 @@ PASSWORD = "violet harbor compass 7391"
 NEW_SCREEN_BYTES = 8000  # a whole new screen; a focus move or an echo is far less
 QUIET_SECONDS = 0.3
 SCREEN_TIMEOUT = 60.0
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Debian's chromium is missing ({CHROMIUM}): install the chromium "
+                    "package (scripts/test.sh does)", pytrace=False)
+    return CHROMIUM
 
 
 @pytest.fixture
@@ -129,9 +140,8 @@ def _png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 def test_a_parent_activates_and_creates_an_account_in_a_browser(
-        demo_server: ServeProcess, configured_database: Path) -> None:
+        chromium: Path, demo_server: ServeProcess, configured_database: Path) -> None:
     printed = demo_server.stdout()
     keys = {match.group(1): match.group(2) for match in KEY_LINE.finditer(printed)}
     assert keys, f"kiosk serve --demo printed no activation keys:\n{printed}"
@@ -144,7 +154,7 @@ def test_a_parent_activates_and_creates_an_account_in_a_browser(
     screenshot.unlink(missing_ok=True)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport=VIEWPORT)
             # Nothing leaves the machine (the page asks Google for a web font).

@@ -63,7 +63,8 @@ class Tmux:
 @pytest.fixture
 def tmux() -> Iterator[Tmux]:
     if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed (scripts/test.sh installs it)")
+        pytest.fail("tmux is missing: install the tmux package (scripts/test.sh does)",
+                    pytrace=False)
     server = Tmux(f"kiosk-e2e-{uuid.uuid4().hex[:8]}")
     try:
         yield server

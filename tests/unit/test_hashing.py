@@ -111,9 +111,38 @@ def test_parameters_argon2_cannot_run_are_refused_even_in_tests() -> None:
                         allow_below_floor=True)
 
 
-def test_dummy_verify_runs_without_a_stored_hash(hashing: PasswordHashing) -> None:
-    hashing.dummy_verify(SECRET)
-    hashing.dummy_verify("")
+@pytest.mark.parametrize("password", [SECRET, "", "\x00", "\ud800", "é" * 300])
+def test_dummy_verify_runs_a_real_argon2_verify_against_a_lazily_made_hash(
+        password: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    parameters = HashParameters(time_cost=2, memory_cost=16, parallelism=1)
+    hashing = PasswordHashing(parameters, allow_below_floor=True)
+    assert hashing._dummy_hash is None  # made on first use, not at start-up
+    verified: list[tuple[str, bytes]] = []
+    real_verify = argon2.PasswordHasher.verify
+
+    def recording_verify(self: argon2.PasswordHasher, encoded: str, secret: bytes) -> bool:
+        verified.append((encoded, secret))
+        return real_verify(self, encoded, secret)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", recording_verify)
+
+    assert hashing.dummy_verify(password) is None  # never raises, whatever was typed
+
+    dummy = hashing._dummy_hash
+    assert dummy is not None and dummy.startswith("$argon2id$")
+    # The same work as verifying a real account's hash: this instance's parameters.
+    made_with = argon2.extract_parameters(dummy)
+    assert (made_with.time_cost, made_with.memory_cost, made_with.parallelism) == (
+        parameters.time_cost, parameters.memory_cost, parameters.parallelism)
+    assert made_with.type is argon2.Type.ID
+    assert not hashing.needs_rehash(dummy)
+    # One real verify of what was typed (as the login would hash it) against that hash.
+    [(encoded, secret)] = verified
+    assert encoded == dummy
+    expected = b"" if password == "\ud800" else password.encode("utf-8")
+    assert secret == expected
+    # The dummy hash is of nothing anyone can type.
+    assert not hashing.verify(dummy, password)
 
 
 def test_dummy_verify_hashes_once_per_instance(

@@ -8,7 +8,9 @@ is audited by the services with the staff username and the SSH client address.
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from typing import ClassVar
 
 from textual import events, on
@@ -37,6 +39,11 @@ def ssh_client_address(environ: dict[str, str] | None = None) -> str:
     return fields[0] if fields else "local"
 
 
+log = logging.getLogger(__name__)
+CRASH_MESSAGE = ("The staff console hit an unexpected error and closed; nothing more was done. "
+                 "Log in again, and tell district IT if it happens again.")
+
+
 class StaffApp(App[None]):
     """Staff log in, find families, act on accounts and keys; admins manage staff."""
 
@@ -47,6 +54,14 @@ class StaffApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     IDLE_CHECK_SECONDS: ClassVar[float] = 5.0
+
+    def _fatal_error(self) -> None:
+        """No crash report: Textual's shows local variables, which may hold a temporary
+        password or a key just shown. One plain line instead, and the console closes."""
+        error = sys.exc_info()[1]
+        log.error("the staff console stopped on an unexpected %s", type(error).__name__)
+        self._return_code = 1
+        self.exit(return_code=1, message=CRASH_MESSAGE)
 
     def __init__(self, *, settings: Settings | None = None,
                  context: ServiceContext | None = None, clock: Clock | None = None,

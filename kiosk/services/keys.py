@@ -10,11 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from kiosk import audit
 from kiosk.audit import Action, Actor
+from kiosk.db.bulk import insert_rows
 from kiosk.db.models import Account, ActivationKey, AuditEvent, Base, Guardian
 from kiosk.errors import NotFound, Refused
 from kiosk.security.keys import format_key, generate_keys, key_digest
@@ -103,9 +104,9 @@ def _issue(session: Session, ctx: ServiceContext, actor: Actor, guardians: list[
                 student_names=tuple(s.full_name
                                     for s in queries.students_of(session, guardian.id))
                 if total <= BULK_CHUNK else ())
-        # Core inserts into the tables: the ORM's bulk path costs more than the database.
-        session.execute(insert(_KEYS), key_rows)
-        session.execute(insert(_AUDIT), audit_rows)
+        # Bulk inserts into the tables (COPY on PostgreSQL): not the ORM's bulk path.
+        insert_rows(session, _KEYS, key_rows)
+        insert_rows(session, _AUDIT, audit_rows)
         if progress is not None:
             progress(min(start + BULK_CHUNK, total), total)
     return [key for key in issued if key is not None]

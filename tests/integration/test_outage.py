@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from builders import (
+    CLERK,
     GOOD_PASSWORD,
     KIOSK,
     OTHER_PASSWORD,
@@ -30,11 +32,12 @@ from builders import (
 from pg_server import PostgresServer, create_database
 from sqlalchemy import func, select
 
+from kiosk.db import bulk
 from kiosk.db.migrate import upgrade
 from kiosk.db.models import Account, ActivationKey, ActivationThrottle, AuditEvent
 from kiosk.errors import LoginFailed, ServiceUnavailable
 from kiosk.security.hashing import PasswordHashing
-from kiosk.services import activation, login
+from kiosk.services import activation, keys, login
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
 
@@ -199,6 +202,46 @@ def test_server_dying_while_the_password_is_hashed_burns_no_key(
     assert counters(ctx) == before
     activation.create_account(ctx, KIOSK, key, "mlopez", GOOD_PASSWORD, GOOD_PASSWORD)
     assert counters(ctx).accounts == 1
+
+
+def test_bulk_key_issue_while_the_server_is_down_issues_nothing(
+        ctx: ServiceContext, postgres_server: PostgresServer) -> None:
+    for _ in range(3):
+        add_family(ctx)
+    before = counters(ctx)
+
+    with server_down(postgres_server), pytest.raises(ServiceUnavailable):
+        keys.issue_keys(ctx, CLERK, all_without_account=True)
+
+    assert counters(ctx) == before
+    assert len(keys.issue_keys(ctx, CLERK, all_without_account=True)) == 3
+
+
+def test_server_dying_during_a_bulk_copy_issues_nothing(
+        ctx: ServiceContext, postgres_server: PostgresServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server stops after the keys went in by COPY, before the audit events do."""
+    for _ in range(3):
+        add_family(ctx)
+    before = counters(ctx)
+    calls: list[str] = []
+
+    def stopping_insert_rows(session: Any, table: Any, rows: Any) -> None:
+        calls.append(table.name)
+        if table.name == "audit_events":
+            postgres_server.stop()
+        bulk.insert_rows(session, table, rows)
+
+    monkeypatch.setattr(keys, "insert_rows", stopping_insert_rows)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            keys.issue_keys(ctx, CLERK, all_without_account=True)
+    finally:
+        if not postgres_server.is_running():
+            postgres_server.start()
+
+    assert calls == ["activation_keys", "audit_events"]
+    assert counters(ctx) == before
 
 
 def test_a_restart_between_two_actions_goes_unnoticed(

@@ -1,4 +1,5 @@
-"""Every lookup a parent or a clerk waits on is served by an index (SPEC §8), on both DBs.
+"""Every lookup a parent or a clerk waits on is served by an index (SPEC §8), on both DBs;
+and the bulk path behind issuing keys for a whole district writes what it is given.
 
 Not a timing test: the statements the services really send are recorded while they
 run (guardian search, key check and redeem, login, a failed login), and each SELECT,
@@ -25,12 +26,15 @@ from typing import Any
 
 import pytest
 from builders import CLERK, GOOD_PASSWORD, KIOSK, OTHER_PASSWORD, make_context
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.exc import IntegrityError
 
-from kiosk.db.models import Guardian, GuardianStudent, Student
+from kiosk.db.bulk import insert_rows
+from kiosk.db.models import ActivationKey, AuditEvent, Base, Guardian, GuardianStudent, Student
 from kiosk.errors import LoginFailed
 from kiosk.roster.importer import import_roster
 from kiosk.roster.synthetic import generate, write_bundle
+from kiosk.security.keys import key_digest, parse_key
 from kiosk.services import activation, keys, login, staff
 from kiosk.services.context import ServiceContext
 
@@ -171,3 +175,38 @@ def test_login_and_a_failed_login_are_served_by_indexes(district: ServiceContext
             login.log_in(district, KIOSK, "nosuchparent", GOOD_PASSWORD)
     assert result.account.username == "loginme1"
     assert full_scans(district, statements) == []
+
+
+def test_bulk_issue_writes_every_key_and_event_as_given(district: ServiceContext) -> None:
+    """COPY on PostgreSQL, executemany on SQLite: the same rows, aware UTC times."""
+    with district.database.unit_of_work(read_only=True) as uow:
+        guardians = uow.session.scalar(select(func.count()).select_from(Guardian)) or 0
+    issued = keys.issue_keys(district, CLERK, all_without_account=True)  # a reissue to all
+
+    assert len(issued) == guardians
+    assert len({key.activation_key for key in issued}) == guardians
+    sample = issued[len(issued) // 2]
+    with district.database.unit_of_work(read_only=True) as uow:
+        session = uow.session
+        row = session.scalars(select(ActivationKey).where(
+            ActivationKey.digest == key_digest(parse_key(sample.activation_key)))).one()
+        active = session.scalar(select(func.count()).select_from(ActivationKey).where(
+            ActivationKey.revoked_at.is_(None))) or 0
+        events = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "key.issue")) or 0
+    assert row.expires_at == sample.expires_at and row.expires_at.tzinfo is not None
+    assert row.issued_by == CLERK.name and row.revoked_at is None and row.used_at is None
+    assert active == guardians  # the first round's keys were all revoked
+    assert events == 2 * guardians
+
+
+def test_bulk_insert_reports_a_duplicate_as_sqlalchemy_integrity_error(
+        district: ServiceContext) -> None:
+    table = Base.metadata.tables["activation_keys"]
+    with district.database.unit_of_work() as uow:
+        existing = uow.session.scalars(select(ActivationKey).limit(1)).one()
+        duplicate = {"guardian_id": existing.guardian_id, "digest": existing.digest,
+                     "issued_at": existing.issued_at, "expires_at": existing.expires_at,
+                     "issued_by": "bench"}
+        with pytest.raises(IntegrityError):
+            insert_rows(uow.session, table, [duplicate])

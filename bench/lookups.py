@@ -4,6 +4,8 @@ Each district is imported from a seeded bundle and has a key issued to every
 guardian, as after `kiosk keys issue --all-without-account`. In each, the same
 number of operations of each kind is timed one by one, and the median per operation
 is compared between the two districts: an indexed lookup costs the same in both.
+The two districts are timed turn about, call by call, so a burst of other work on
+the machine weighs on both alike.
 
 - search: `search_guardians` (the staff console's search) with what a clerk types.
   Two rows: a student number or a username, whose answer is the same size in both
@@ -43,8 +45,10 @@ from kiosk.services.staff import search_guardians
 from kiosk.services.views import IssuedKey
 
 TARGET = 1.5
-OPERATIONS = 40
+OPERATIONS = 100
 WARM_UP = 3
+KINDS = ("search", "search_by_name", "redeem", "login")
+Call = Callable[[], object]
 
 
 @dataclass(frozen=True)
@@ -56,16 +60,13 @@ class Timings:
     login: float
 
 
-def _time_each(calls: Sequence[Callable[[], object]]) -> float:
-    """Median seconds per call, after the first WARM_UP calls (not timed)."""
-    for call in calls[:WARM_UP]:
-        call()
-    times = []
-    for call in calls[WARM_UP:]:
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return median(times)
+@dataclass
+class Prepared:
+    """One district, ready: its services and the calls to time, by kind."""
+
+    ctx: ServiceContext
+    guardians: int
+    calls: dict[str, list[Call]]
 
 
 def _names_and_numbers(ctx: ServiceContext,
@@ -85,47 +86,62 @@ def _names_and_numbers(ctx: ServiceContext,
     return names, numbers
 
 
-def measure(url: str, guardians: int, issued: Sequence[IssuedKey]) -> Timings:
-    """Time each kind of lookup on the district at `url` (its keys are `issued`)."""
+def prepare(url: str, guardians: int, issued: Sequence[IssuedKey]) -> Prepared:
+    """Accounts to log in to, keys to redeem and terms to search, in the district at `url`."""
     keys = {key.guardian_id: key.activation_key for key in issued}
     ctx = district.context(url)
-    try:
-        if ctx.database.engine.dialect.name == "postgresql":
-            with ctx.database.engine.connect() as connection:
-                connection.exec_driver_sql("ANALYZE")
-                connection.commit()
-        count = OPERATIONS + WARM_UP
-        sample = district.active_guardians(ctx, 2 * count)
-        if len(sample) < 2 * count:
-            raise RuntimeError(f"only {len(sample)} active guardians to sample from")
-        redeemers, holders = sample[:count], sample[count:]
-        usernames = [f"login{n:03d}" for n in range(count)]  # no one a prefix of another
-        for sourced_id, username in zip(holders, usernames, strict=True):
-            create_account(ctx, district.KIOSK, keys[sourced_id], username, district.PASSWORD,
-                           district.PASSWORD)
-        names, numbers = _names_and_numbers(ctx, redeemers)
-        exact = [term for pair in zip(numbers, usernames, strict=True) for term in pair]
-        random.Random(district.SEED).shuffle(names)
+    if ctx.database.engine.dialect.name == "postgresql":
+        with ctx.database.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+    count = OPERATIONS + WARM_UP
+    sample = district.active_guardians(ctx, 2 * count)
+    if len(sample) < 2 * count:
+        raise RuntimeError(f"only {len(sample)} active guardians to sample from")
+    redeemers, holders = sample[:count], sample[count:]
+    usernames = [f"login{n:03d}" for n in range(count)]  # no one a prefix of another
+    for sourced_id, username in zip(holders, usernames, strict=True):
+        create_account(ctx, district.KIOSK, keys[sourced_id], username, district.PASSWORD,
+                       district.PASSWORD)
+    names, numbers = _names_and_numbers(ctx, redeemers)
+    exact = [term for pair in zip(numbers, usernames, strict=True) for term in pair]
+    random.Random(district.SEED).shuffle(names)
 
-        def searching(term: str) -> Callable[[], object]:
-            return lambda: search_guardians(ctx, term)
+    def searching(term: str) -> Call:
+        return lambda: search_guardians(ctx, term)
 
-        def redeeming(number: int, sourced_id: str) -> Callable[[], object]:
-            return lambda: create_account(ctx, district.KIOSK, keys[sourced_id],
-                                          f"redeem{number}", district.PASSWORD,
-                                          district.PASSWORD)
+    def redeeming(number: int, sourced_id: str) -> Call:
+        return lambda: create_account(ctx, district.KIOSK, keys[sourced_id], f"redeem{number}",
+                                      district.PASSWORD, district.PASSWORD)
 
-        def logging_in(username: str) -> Callable[[], object]:
-            return lambda: log_in(ctx, district.KIOSK, username, district.PASSWORD)
+    def logging_in(username: str) -> Call:
+        return lambda: log_in(ctx, district.KIOSK, username, district.PASSWORD)
 
-        return Timings(
-            guardians=guardians,
-            search=_time_each([searching(term) for term in exact[:count]]),
-            search_by_name=_time_each([searching(term) for term in names]),
-            redeem=_time_each([redeeming(n, s) for n, s in enumerate(redeemers)]),
-            login=_time_each([logging_in(username) for username in usernames]))
-    finally:
-        ctx.database.dispose()
+    return Prepared(ctx, guardians, {
+        "search": [searching(term) for term in exact[:count]],
+        "search_by_name": [searching(term) for term in names],
+        "redeem": [redeeming(n, s) for n, s in enumerate(redeemers)],
+        "login": [logging_in(username) for username in usernames]})
+
+
+def _time_alternately(first: Sequence[Call], second: Sequence[Call]) -> tuple[float, float]:
+    """Median seconds per call of each list, timed turn about (so background load on
+    the machine falls on both alike), after WARM_UP untimed calls of each."""
+    for call in (*first[:WARM_UP], *second[:WARM_UP]):
+        call()
+    times: tuple[list[float], list[float]] = ([], [])
+    for pair in zip(first[WARM_UP:], second[WARM_UP:], strict=True):
+        for call, spent in zip(pair, times, strict=True):
+            start = time.perf_counter()
+            call()
+            spent.append(time.perf_counter() - start)
+    return median(times[0]), median(times[1])
+
+
+def measure(small: Prepared, large: Prepared) -> tuple[Timings, Timings]:
+    results = {kind: _time_alternately(small.calls[kind], large.calls[kind]) for kind in KINDS}
+    return (Timings(small.guardians, **{kind: pair[0] for kind, pair in results.items()}),
+            Timings(large.guardians, **{kind: pair[1] for kind, pair in results.items()}))
 
 
 def rows(kind: str, small: Timings, large: Timings) -> list[Row]:
@@ -148,5 +164,10 @@ def rows(kind: str, small: Timings, large: Timings) -> list[Row]:
 def run(kind: str, small: tuple[str, int, Sequence[IssuedKey]],
         large: tuple[str, int, Sequence[IssuedKey]]) -> list[Row]:
     progress(f"lookups on {kind}: {OPERATIONS} of each kind at {small[1]:,} and "
-             f"{large[1]:,} guardians")
-    return rows(kind, measure(*small), measure(*large))
+             f"{large[1]:,} guardians, turn about")
+    prepared = [prepare(*small), prepare(*large)]
+    try:
+        return rows(kind, *measure(*prepared))
+    finally:
+        for district_ in prepared:
+            district_.ctx.database.dispose()

@@ -11,12 +11,13 @@ The kiosk logs one line naming the error's type and place, wipes the session and
 back to the welcome screen; only errors that keep coming make it exit, quietly.
 
 Start-up is kept light: the database, SQLAlchemy and argon2 are brought in by a thread
-worker after the welcome screen is painted (SPEC §8), or by the first service call.
+worker at the parent's first key press or click (SPEC §8), or by the first service call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import threading
@@ -38,23 +39,17 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.flow import INITIAL_STATE, Event, State, TransitionRefused, next_state
 from kiosk.i18n import DEFAULT_LANGUAGE, translator
 from kiosk.security.policy import PasswordPolicy
-from kiosk.services.views import AccountView, KeyCheck
 from kiosk.settings import Settings, load_settings
-from screens.account import AccountScreen, Arrival
-from screens.activate import ActivateScreen
 from screens.base import KioskScreen, ScreenContext
-from screens.change_password import ChangePasswordScreen
-from screens.create_account import CreateAccountScreen
 from screens.idle_warning import IdleWarning
-from screens.login import LoginScreen
 from screens.messages import FlowRequested, ServiceWentAway
 from screens.staff_exit import StaffExitDialog
 from screens.stylesheet import STYLESHEET
-from screens.unavailable import UnavailableScreen
 from screens.welcome import WelcomeScreen
 
 if TYPE_CHECKING:
     from kiosk.services.parent import ParentServices
+    from kiosk.services.views import AccountView, KeyCheck
 
 __all__ = ["KioskApp"]  # and StaffApp, through __getattr__ below
 
@@ -126,6 +121,7 @@ class KioskApp(App[None], inherit_bindings=False):
         # What the current parent's screens need; forgotten on the way back to welcome.
         self.session_account: AccountView | None = None
         self.session_key: KeyCheck | None = None
+        self._warm_up_started = False
         # Monotonic times of recent unexpected errors (not the kiosk clock: a FakeClock
         # that stands still must not make every error look like a burst).
         self.unexpected_errors: deque[float] = deque(maxlen=MAX_RECOVERIES + 1)
@@ -146,10 +142,17 @@ class KioskApp(App[None], inherit_bindings=False):
             return self._services
 
     def _warm_up(self) -> None:
-        """Bring in the database, the password estimator and the QR encoder early."""
+        """Bring in the database, the password estimator and the QR encoder early.
+
+        Then freeze what is loaded by now out of the garbage collector's reach: the
+        modules are there for good, and full collections that walk them stalled the
+        event loop for up to 100 ms during a login.
+        """
         self.parent_services()
         import segno  # noqa: F401
         import zxcvbn  # noqa: F401
+
+        gc.freeze()
 
     def verify_staff(self, username: str, password: str) -> object:
         """Staff credentials, checked and audited by the staff service (blocking)."""
@@ -168,6 +171,14 @@ class KioskApp(App[None], inherit_bindings=False):
         context = self.screen_context()
         if state is State.WELCOME:
             return WelcomeScreen(context, self.language)
+        # The other screens load when first needed: only welcome is on the start-up path.
+        from screens.account import AccountScreen, Arrival
+        from screens.activate import ActivateScreen
+        from screens.change_password import ChangePasswordScreen
+        from screens.create_account import CreateAccountScreen
+        from screens.login import LoginScreen
+        from screens.unavailable import UnavailableScreen
+
         if state is State.ACTIVATE:
             return ActivateScreen(context)
         if state is State.LOGIN:
@@ -191,9 +202,14 @@ class KioskApp(App[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self.push_screen(self._build_screen(INITIAL_STATE, None, None, None))
         self.set_interval(INACTIVITY_CHECK_SECONDS, self.check_inactivity)
-        self.call_after_refresh(self._start_warm_up)
 
     def _start_warm_up(self) -> None:
+        """At the first key press or click, not at start: a kiosk (or a browser session)
+        waiting on its welcome screen stays as small as a bare Textual app (SPEC §8), and
+        the parent's first screen still finds the database ready."""
+        if self._warm_up_started:
+            return
+        self._warm_up_started = True
         self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False,
                         name="warm up")
 
@@ -266,6 +282,7 @@ class KioskApp(App[None], inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, _ACTIVITY_EVENTS):
             self.last_input_at = self.clock.now()
+            self._start_warm_up()
         await super().on_event(event)
 
     @property

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import gettext
-import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,6 +63,8 @@ def core_messages() -> list[str]:
     from kiosk.security import policy
 
     found: list[str] = []
+    import inspect  # only for the catalog tools and tests, not at start-up
+
     for _name, cls in inspect.getmembers(errors, inspect.isclass):
         if issubclass(cls, errors.KioskError) and cls.__module__ == errors.__name__:
             message = cls.__dict__.get("message")

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 APP_NAME = "portal-kiosk"
 PASSWORD_MIN_LENGTH_FLOOR = 8
@@ -26,6 +28,11 @@ DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgr
 
 def user_data_dir() -> Path:
     """Where the embedded database lives when no URL is set (created 0700)."""
+    if sys.platform.startswith("linux"):
+        # The XDG rule platformdirs applies on Linux, without its import on the
+        # lobby terminal's start-up path.
+        base = os.environ.get("XDG_DATA_HOME", "").strip()
+        return Path(base or Path.home() / ".local" / "share") / APP_NAME
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
@@ -59,6 +66,8 @@ class Settings:
 
     @property
     def zone(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.timezone)
 
 
@@ -92,6 +101,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -129,6 +140,8 @@ def _validate(name: str, value: Any) -> Any:
     if name == "portal_url" and not text.startswith(("https://", "http://")):
         raise ConfigurationError(f"setting portal_url must start with https://, not {text!r}")
     if name == "timezone":
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
             ZoneInfo(text)
         except (ZoneInfoNotFoundError, ValueError):

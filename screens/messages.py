@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from kiosk.flow import Event
-from kiosk.services.views import AccountView, KeyCheck
+
+if TYPE_CHECKING:
+    from kiosk.services.views import AccountView, KeyCheck
 
 
 @dataclass

@@ -73,7 +73,7 @@ def serve(host: str, port: int, demo: bool, max_sessions: int, public_url: str |
 
     server = KioskServer(
         options,
-        session_argv=[sys.executable, "-m", "kiosk.cli", "run"],
+        session_argv=[sys.executable, "-m", "kiosk", "run"],
         session_terminal=SESSION_TERMINAL,
         session_environment=session_environment(os.environ, settings),
         title=f"{settings.district_name} parent portal kiosk" + (" (DEMO)" if demo else ""),

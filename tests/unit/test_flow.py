@@ -110,11 +110,10 @@ def test_mermaid_draws_every_arrow_of_the_parent_flow() -> None:
 
 
 def test_readme_holds_the_current_diagram() -> None:
-    """README.md (once merged) or docs/parent-kiosk.md embeds exactly mermaid()."""
+    """README.md embeds exactly mermaid()."""
     start, end = "<!-- flow:start -->", "<!-- flow:end -->"
-    candidates = [ROOT / "README.md", ROOT / "docs" / "parent-kiosk.md"]
-    documents = [p for p in candidates if p.exists() and start in p.read_text(encoding="utf-8")]
-    assert documents, "no document holds the flow diagram markers"
+    documents = [ROOT / "README.md"]
+    assert start in documents[0].read_text(encoding="utf-8"), "README lost the flow markers"
     for document in documents:
         text = document.read_text(encoding="utf-8")
         block = text.split(start, 1)[1].split(end, 1)[0]

@@ -31,7 +31,7 @@ from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 from textual.worker import WorkerFailed
 
@@ -199,8 +199,17 @@ class KioskApp(App[None], inherit_bindings=False):
         return ChangePasswordScreen(context, account,
                                     forced=state is State.FORCED_CHANGE_PASSWORD)
 
+    def get_default_screen(self) -> Screen[Any]:
+        """Welcome is the app's first screen itself, painted in the first frame (SPEC §8).
+
+        Textual gives a pushed screen a result callback that switch_screen later pops;
+        the default screen is not pushed, so it gets an empty one here.
+        """
+        welcome = self._build_screen(INITIAL_STATE, None, None, None)
+        welcome._push_result_callback(self, None)
+        return welcome
+
     def on_mount(self) -> None:
-        self.push_screen(self._build_screen(INITIAL_STATE, None, None, None))
         self.set_interval(INACTIVITY_CHECK_SECONDS, self.check_inactivity)
 
     def _start_warm_up(self) -> None:
@@ -223,13 +232,16 @@ class KioskApp(App[None], inherit_bindings=False):
             await self.pop_screen()
         self.idle_warning = None
         current = self.screen
-        if isinstance(current, KioskScreen) and current.id != screen.id:
-            await self.switch_screen(screen)
-            return
-        with self.batch_update():
-            if isinstance(current, KioskScreen):
-                await self.pop_screen()
+        if not isinstance(current, KioskScreen):
             await self.push_screen(screen)
+        elif current.id != screen.id:
+            await self.switch_screen(screen)
+        else:
+            # Welcome after welcome: the old one must be gone before its id is reused,
+            # and it may be the only screen on the stack, which cannot be popped.
+            with self.batch_update():
+                await self.switch_screen(Screen(id="between-parents"))
+                await self.switch_screen(screen)
 
     # --- the flow -------------------------------------------------------------------------
     def advance(self, event: Event, *, account: AccountView | None = None,

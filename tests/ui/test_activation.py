@@ -80,7 +80,7 @@ async def test_activation_then_account_then_logout(kiosk_app: AppFactory,
 
         await press_button(pilot, "#logout")
         assert app.screen.id == "welcome"
-        assert len(app.screen_stack) == 2  # the default screen and welcome: nothing behind
+        assert len(app.screen_stack) == 1  # the parent's screen alone: nothing behind
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.id == "welcome"
@@ -260,5 +260,8 @@ async def test_too_many_wrong_keys_pause_this_terminal_but_typos_do_not_count(
         assert form_error(app).startswith("Too many keys were tried on this kiosk. Please wait")
 
         kiosk_clock.advance(seconds=TERMINAL_PAUSE.total_seconds() + 1)
+        # The parent waited at the kiosk: without this, the once-a-second idle check
+        # could see five silent minutes and (rightly) wipe the session first.
+        app.last_input_at = kiosk_clock.now()
         await press_button(pilot, "#submit")
         assert app.screen.id == "create-account"

@@ -51,7 +51,7 @@ async def test_f12_during_the_countdown_replaces_it_and_activity_keeps_the_dialo
         assert isinstance(app.screen, StaffExitDialog)
         assert warning not in app.screen_stack
         assert app.idle_warning is None
-        assert _stack(app) == ["_default", "login", "staff-exit"]
+        assert _stack(app) == ["login", "staff-exit"]
 
         # Someone is here (F12 was a key): the next checks must leave the dialog alone.
         await pilot.press("c")
@@ -60,14 +60,14 @@ async def test_f12_during_the_countdown_replaces_it_and_activity_keeps_the_dialo
             app.check_inactivity()
             await settle(pilot)
         assert isinstance(app.screen, StaffExitDialog)
-        assert _stack(app) == ["_default", "login", "staff-exit"]
+        assert _stack(app) == ["login", "staff-exit"]
         assert app.screen.query_one("#staff-username", Input).value == "c"
 
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.id == "login"
         assert app.screen.query_one("#username", Input).value == "mlopez"
-        assert _stack(app) == ["_default", "login"]
+        assert _stack(app) == ["login"]
         assert app.flow_state is State.LOGIN
 
 
@@ -81,12 +81,12 @@ async def test_a_countdown_over_the_staff_dialog_closes_alone_on_activity(
         kiosk_clock.advance(seconds=125)
         app.check_inactivity()
         await settle(pilot)
-        assert _stack(app) == ["_default", "login", "staff-exit", "idle-warning"]
+        assert _stack(app) == ["login", "staff-exit", "idle-warning"]
 
         await pilot.press("space")
         app.check_inactivity()
         await settle(pilot)
-        assert _stack(app) == ["_default", "login", "staff-exit"]
+        assert _stack(app) == ["login", "staff-exit"]
         assert app.idle_warning is None
 
         # Left alone again, the countdown comes back and then wipes everything.
@@ -97,7 +97,7 @@ async def test_a_countdown_over_the_staff_dialog_closes_alone_on_activity(
         kiosk_clock.advance(seconds=20)
         app.check_inactivity()
         await settle(pilot)
-        assert _stack(app) == ["_default", "welcome"]
+        assert _stack(app) == ["welcome"]
 
 
 async def test_a_timeout_on_a_changed_welcome_screen_gives_a_fresh_one(
@@ -117,7 +117,7 @@ async def test_a_timeout_on_a_changed_welcome_screen_gives_a_fresh_one(
         await settle(pilot)
 
         assert app.is_running
-        assert _stack(app) == ["_default", "welcome"]
+        assert _stack(app) == ["welcome"]
         assert app.screen is not old_welcome and not old_welcome.is_attached
         assert (app.language, app.high_contrast) == ("en", False)
         assert str(app.screen.query_one("#start-activation", Button).label) == (
@@ -152,7 +152,7 @@ async def test_a_screen_handler_that_raises_brings_back_a_clean_welcome(
         assert app.is_running
         assert app.return_code is None
         assert app.screen.id == "welcome"
-        assert _stack(app) == ["_default", "welcome"]
+        assert _stack(app) == ["welcome"]
         assert app.flow_state is State.WELCOME
         assert app.language == "en"  # the session was wiped, as after a timeout
         assert not login.is_attached

@@ -66,7 +66,7 @@ async def test_idle_timeout_warns_then_wipes_everything(
         await settle(pilot)
         assert app.screen.id == "welcome"
         assert app.flow_state is State.WELCOME
-        assert len(app.screen_stack) == 2
+        assert len(app.screen_stack) == 1
         assert old_screen not in app.screen_stack
         assert not old_screen.is_attached
         assert app.language == "en"
@@ -125,7 +125,7 @@ async def test_lockdown_keys_do_nothing(kiosk_app: AppFactory, key: str) -> None
         assert app.is_running
         assert app.return_code is None
         assert app.screen.id == "login"
-        assert len(app.screen_stack) == 2  # no palette, no help panel, nothing on top
+        assert len(app.screen_stack) == 1  # no palette, no help panel, nothing on top
         assert app.clipboard == ""
 
 

@@ -67,7 +67,8 @@ class PasswordFormScreen(FormScreen):
     CHECKS_USERNAME = True
 
     def form_values(self) -> FormValues:
-        raise NotImplementedError
+        """What the fields hold now; each form screen defines its own."""
+        raise TypeError(f"{type(self).__name__} must define form_values()")
 
     def password_widgets(self) -> tuple[RuleChecklist, StrengthMeter, PlainText]:
         _ = self.translate

@@ -29,6 +29,8 @@ command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 [[ -x "$PG_BINDIR/initdb" ]] || missing+=(postgresql-15)
 # activation letters embed DejaVu, so names in any script print
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
+# a real QR reader checks that the account screen's code scans
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 
 if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

@@ -93,6 +93,12 @@ class ActivationPaused(ActivationError):
                "or ask the front desk for help.")
 
 
+class KeyHolderInactive(ActivationError):
+    """The key's guardian is not active in the roster: the key waits until they are."""
+
+    message = "Your account is not active. Please contact the school."
+
+
 class AccountExists(ActivationError):
     message = ("This guardian already has a portal account. Please log in, or ask the "
                "front desk to reset your password.")

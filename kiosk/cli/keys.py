@@ -61,6 +61,10 @@ def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
     if not as_json:
         click.echo(f"Issued {len(issued)} key(s)." + (f" Letters: {pdf}" if pdf else ""),
                    err=True)
+    if issued.skipped_inactive:
+        click.echo(f"Skipped {issued.skipped_inactive} guardian(s) who are not active "
+                   "(not active and enabled in the latest roster import, or no enrolled "
+                   "student).", err=True)
 
 
 def _check_new_file(path: Path) -> None:

@@ -21,6 +21,7 @@ from kiosk.errors import (
     ActivationError,
     KeyAlreadyUsed,
     KeyExpired,
+    KeyHolderInactive,
     KeyNotAccepted,
     KeyReplaced,
     RulesNotMet,
@@ -130,6 +131,8 @@ def _key_problem(session: Session, key: ActivationKey | None,
         return KeyExpired()
     if session.scalar(select(Account.id).where(Account.guardian_id == key.guardian_id)):
         return AccountExists()
+    if not queries.guardian_is_active(session, key.guardian_id):
+        return KeyHolderInactive()
     return None
 
 

@@ -36,19 +36,35 @@ def guardian_by_sourced_id(session: Session, sourced_id: str) -> Guardian:
     return guardian
 
 
+class IssuedKeys(list[IssuedKey]):
+    """The keys issued, in the order asked for, and how many guardians were passed over
+    because their account is not active (`all_without_account` only)."""
+
+    def __init__(self, keys: Sequence[IssuedKey] = (), skipped_inactive: int = 0) -> None:
+        super().__init__(keys)
+        self.skipped_inactive = skipped_inactive
+
+
 def issue_keys(ctx: ServiceContext, actor: Actor, sourced_ids: Sequence[str] | None = None,
                *, all_without_account: bool = False,
-               progress: Progress | None = None) -> list[IssuedKey]:
-    """Issue (or reissue) one key per guardian, in one transaction."""
+               progress: Progress | None = None) -> IssuedKeys:
+    """Issue (or reissue) one key per guardian, in one transaction.
+
+    Only an active guardian gets a key (see `queries.guardian_active_clause`): a named
+    guardian who is not active is refused, and `all_without_account` passes over them.
+    """
     with ctx.database.unit_of_work() as uow:
         session = uow.session
+        skipped = 0
         if all_without_account:
             # Plain rows, not ORM objects: 150,000 guardians load in a fraction of the time.
-            recipients = [_Recipient(*row) for row in session.execute(
+            rows = session.execute(
                 select(Guardian.id, Guardian.sourced_id, Guardian.given_name,
-                       Guardian.family_name)
+                       Guardian.family_name, queries.guardian_active_clause())
                 .where(~select(Account.id).where(Account.guardian_id == Guardian.id).exists())
-                .order_by(Guardian.family_name, Guardian.given_name, Guardian.id))]
+                .order_by(Guardian.family_name, Guardian.given_name, Guardian.id)).all()
+            recipients = [_Recipient(*row[:4]) for row in rows if row[4]]
+            skipped = len(rows) - len(recipients)
         else:
             # A guardian named twice gets one key: a second would outlive the "reissue".
             unique_ids = list(dict.fromkeys(sourced_ids or ()))
@@ -58,11 +74,20 @@ def issue_keys(ctx: ServiceContext, actor: Actor, sourced_ids: Sequence[str] | N
                 raise Refused(
                     "{name} already has a portal account; reset the password instead.",
                     name=f"{with_account[0].given_name} {with_account[0].family_name}")
+            for guardian in guardians:
+                if not queries.guardian_is_active(session, guardian.id):
+                    raise Refused(_INACTIVE, name=f"{guardian.given_name} "
+                                                  f"{guardian.family_name}".strip(),
+                                  sourced_id=guardian.sourced_id)
             recipients = [_Recipient(g.id, g.sourced_id, g.given_name, g.family_name)
                           for g in guardians]
         issued = _issue(session, ctx, actor, recipients, progress)
         uow.commit()
-    return issued
+    return IssuedKeys(issued, skipped_inactive=skipped)
+
+
+_INACTIVE = ("{name} ({sourced_id}) is not active: the latest roster import does not list "
+             "them as active and enabled with an enrolled student. No key was issued.")
 
 
 @dataclass(frozen=True, slots=True)

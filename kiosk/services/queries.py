@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.db.models import Account, Guardian, GuardianStudent, School, StaffUser, Student
@@ -46,13 +46,25 @@ def student_names_of(session: Session,
     return {guardian_id: tuple(found) for guardian_id, found in names.items()}
 
 
-def guardian_is_active(session: Session, guardian_id: int) -> bool:
-    """Active while at least one linked student is enrolled in the latest roster."""
-    return bool(session.scalar(select(exists().where(
-        GuardianStudent.guardian_id == guardian_id,
+def guardian_active_clause() -> ColumnElement[bool]:
+    """SQL for "this guardian's account is active", correlated to `Guardian`.
+
+    Active while the guardian's own row is in the latest full roster import as active and
+    enabled (`in_roster`), and at least one linked student is enrolled. A district cuts a
+    guardian's portal access with `enabledUser=false` (a custody order, say), so a guardian
+    who is cut off keeps no access through their children.
+    """
+    return Guardian.in_roster.is_(True) & exists().where(
+        GuardianStudent.guardian_id == Guardian.id,
         GuardianStudent.student_id == Student.id,
         Student.enrolled.is_(True),
-    ))))
+    )
+
+
+def guardian_is_active(session: Session, guardian_id: int) -> bool:
+    """See `guardian_active_clause`."""
+    return bool(session.scalar(
+        select(Guardian.id).where(Guardian.id == guardian_id, guardian_active_clause())))
 
 
 def username_in_use(session: Session, canonical: str) -> bool:

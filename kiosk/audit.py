@@ -39,6 +39,8 @@ class Action:
     STAFF_USER_ADD = "staff.user.add"
     STAFF_USER_CHANGE = "staff.user.change"
     DATABASE_BACKUP = "db.backup"
+    LETTERS_WRITE = "letters.write"
+    AUDIT_EXPORT = "audit.export"
 
 
 @dataclass(frozen=True)

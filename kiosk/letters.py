@@ -15,8 +15,6 @@ file, nor through a symbolic link) and readable by its owner only (0600).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import Refused
+from kiosk.private_files import private_file
 from kiosk.services.views import IssuedKey
 from kiosk.settings import Settings
 
@@ -62,32 +60,8 @@ def write_letters(path: str | Path, issued: Sequence[IssuedKey], settings: Setti
     an existing file is never touched, and a file this call created is removed again if
     the letters cannot be written in full.
     """
-    target = os.fspath(path)
-    handle = os.fdopen(_create_private(target), "wb")
-    try:
-        content = _render(issued, settings, font_directories)
-        try:
-            with handle:
-                handle.write(content)
-        except OSError as error:  # a full disk, a quota, a network file system gone
-            raise Refused(f"cannot write {target}: {error.strerror or error}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            handle.close()
-        with contextlib.suppress(OSError):
-            os.unlink(target)
-        raise
-
-
-def _create_private(target: str) -> int:
-    """A new, empty file readable and writable by its owner only; Refused otherwise."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    try:
-        return os.open(target, flags, 0o600)
-    except FileExistsError:
-        raise Refused(f"{target} already exists; choose a new file name") from None
-    except OSError as error:
-        raise Refused(f"cannot write {target}: {error.strerror or error}") from None
+    with private_file(path) as handle:
+        handle.write(_render(issued, settings, font_directories))
 
 
 def _render(issued: Sequence[IssuedKey], settings: Settings,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
-from kiosk.cli.common import expected_errors, refuse
+from kiosk.cli.common import cli_actor, expected_errors, load_context, refuse
 
 
 @click.group()
@@ -42,38 +45,52 @@ def upgrade() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @expected_errors
 def backup(file: Path) -> None:
-    """Copy the SQLite database to FILE while kiosks keep running."""
+    """Copy the SQLite database to a NEW file, mode 0600, while kiosks keep running."""
     from sqlalchemy.engine import make_url
 
-    from kiosk.settings import load_settings
+    from kiosk.audit import Action
+    from kiosk.private_files import private_file
+    from kiosk.services.files import audit_file_written
 
-    url = make_url(load_settings().database_url)
+    context = load_context()
+    url = make_url(context.settings.database_url)
     if not url.drivername.startswith("sqlite"):
         refuse("this database is PostgreSQL: back it up with pg_dump "
                "(for example: pg_dump --format=custom --file=kiosk.dump DBNAME)")
     source_path = url.database or ""
     if not source_path or not Path(source_path).exists():
         refuse(f"no database at {source_path or '(memory)'}; nothing to back up")
-    if file.exists():
-        refuse(f"{file} already exists; choose a new file name")
     if not file.parent.is_dir():
         refuse(f"the folder {file.parent} does not exist")
-    _online_backup(Path(source_path), file)
+    # Created new in one system call: an existing name, a link (dangling or not) and a
+    # file planted meanwhile are all refused, and the copy is never readable by others.
+    with private_file(file) as handle:
+        size = _online_backup(Path(source_path), handle, file.parent)
+    audit_file_written(context, cli_actor(), Action.DATABASE_BACKUP, file, bytes=size)
     click.echo(f"Backed up {source_path} to {file}.")
 
 
-def _online_backup(source_path: Path, target: Path) -> None:
-    """SQLite's online backup API: a consistent copy while writers continue."""
-    target.touch(mode=0o600)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-    try:
-        destination = sqlite3.connect(target)
+def _online_backup(source_path: Path, target: BinaryIO, folder: Path) -> int:
+    """SQLite's online backup API: a consistent copy while writers continue.
+
+    SQLite writes its copy by file name, so it writes into a private (0700) folder of its
+    own beside the target, and the bytes are then copied into the target's descriptor:
+    the target's name is never opened a second time. Returns the size in bytes.
+    """
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".kiosk-backup-") as private:
+        copy = Path(private) / "copy.sqlite3"
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
         try:
-            source.backup(destination)
+            destination = sqlite3.connect(copy)
+            try:
+                source.backup(destination)
+            finally:
+                destination.close()
         finally:
-            destination.close()
-    finally:
-        source.close()
+            source.close()
+        with copy.open("rb") as data:
+            shutil.copyfileobj(data, target, 1024 * 1024)
+        return copy.stat().st_size
 
 
 def _first_line(error: object) -> str:

@@ -41,8 +41,9 @@ def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
     if pdf is not None:
         _check_new_file(pdf)
     context = load_context()
+    actor = cli_actor()
     with progress_bar(0, "Issuing keys") as progress:
-        issued = issue_keys(context, cli_actor(), list(guardians),
+        issued = issue_keys(context, actor, list(guardians),
                             all_without_account=all_without_account, progress=progress)
     # The keys are printed before the letters are written: a key must never be issued
     # (and its predecessor revoked) without being shown once.
@@ -55,9 +56,12 @@ def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
             click.echo(f"{key.guardian_id}\t{key.guardian_name}\t{key.activation_key}\t"
                        f"expires {key.expires_at:%Y-%m-%d %H:%M} UTC")
     if pdf is not None:
+        from kiosk.audit import Action
         from kiosk.letters import write_letters
+        from kiosk.services.files import audit_file_written
 
         write_letters(pdf, issued, context.settings)
+        audit_file_written(context, actor, Action.LETTERS_WRITE, pdf, letters=len(issued))
     if not as_json:
         click.echo(f"Issued {len(issued)} key(s)." + (f" Letters: {pdf}" if pdf else ""),
                    err=True)

@@ -7,8 +7,10 @@ the module functions take an `Actor` and are shared with the `kiosk` CLI.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +29,7 @@ from kiosk.db.models import (
 from kiosk.errors import LoginFailed, NotAllowed, NotFound, Refused, RulesNotMet, UsernameTaken
 from kiosk.security.policy import canonical_username, unmet_username_rules
 from kiosk.security.temp_passwords import generate_temporary_password
-from kiosk.services import keys, queries, throttle
+from kiosk.services import files, keys, queries, throttle
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import (
     AccountState,
@@ -397,4 +399,23 @@ class StaffServices:
     def list_staff_users(self) -> list[StaffUserView]:
         self._require_admin()
         return list_staff_users(self.context)
+
+    def write_letters(self, path: Path, issued: Sequence[IssuedKey]) -> Path:
+        """Activation letters to a new private PDF file, audited."""
+        from kiosk.letters import write_letters
+
+        actor = self.actor
+        write_letters(path, issued, self.context.settings)
+        files.audit_file_written(self.context, actor, Action.LETTERS_WRITE, path,
+                                 letters=len(issued))
+        return path
+
+    def export_audit(self, path: Path, audit_filter: AuditFilter) -> int:
+        """The audit events that match, to a new private CSV file; audited. How many."""
+        from kiosk.audit_csv import write_csv
+
+        actor = self.actor
+        count = write_csv(path, audit_events(self.context, audit_filter))
+        files.audit_file_written(self.context, actor, Action.AUDIT_EXPORT, path, events=count)
+        return count
 

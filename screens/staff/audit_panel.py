@@ -16,7 +16,6 @@ from textual.worker import Worker, WorkerState
 from kiosk.audit import Action, AuditEntry, AuditFilter
 from kiosk.errors import Refused
 from kiosk.services.staff import StaffServices
-from screens.staff.audit_csv import write_csv
 from screens.staff.formatting import error_message, when
 from screens.staff.literal import cell, literal
 
@@ -156,20 +155,15 @@ class AuditPanel(Vertical):
     def _write(self, path: Path, audit_filter: AuditFilter) -> tuple[Path, int]:
         from dataclasses import replace
 
-        entries = self._services.audit_events(replace(audit_filter, limit=EXPORT_LIMIT))
-        return path, write_csv(path, entries)
+        return path, self._services.export_audit(path, replace(audit_filter, limit=EXPORT_LIMIT))
 
     @on(Worker.StateChanged)
     def _finished(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state == WorkerState.ERROR:
             error = worker.error
-            if isinstance(error, FileExistsError):
-                self._message("That file already exists; type a new file name.")
-            elif isinstance(error, OSError):
-                self._message(f"Could not write the file: {error.strerror or error}.")
-            else:
-                self._message(error_message(error))
+            # A file that exists or cannot be written is a Refused naming the path.
+            self._message(error_message(error))
         elif event.state == WorkerState.SUCCESS and worker.name == "audit-query":
             assert worker.result is not None
             audit_filter, reference, entries = worker.result

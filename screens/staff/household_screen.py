@@ -317,7 +317,7 @@ class HouseholdScreen(Screen[int | None]):
         if isinstance(result, TemporaryPassword):
             self.app.push_screen(TemporaryPasswordScreen(result, self._settings.zone))
         elif isinstance(result, IssuedKey):
-            self.app.push_screen(KeyIssuedScreen(result, self._settings))
+            self.app.push_screen(KeyIssuedScreen(result, self._settings, self._services))
         self.reload()
 
     def _message(self, text: str) -> None:

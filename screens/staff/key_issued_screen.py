@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from kiosk.errors import Refused
+from kiosk.services.staff import StaffServices
 from kiosk.services.views import IssuedKey
 from kiosk.settings import Settings
 from screens.staff.formatting import error_message, when
@@ -35,10 +36,11 @@ class KeyIssuedScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
-    def __init__(self, issued: IssuedKey, settings: Settings) -> None:
+    def __init__(self, issued: IssuedKey, settings: Settings, services: StaffServices) -> None:
         super().__init__(id="key-issued")
         self._issued = issued
         self._settings = settings
+        self._services = services
 
     def compose(self) -> ComposeResult:
         issued = self._issued
@@ -80,10 +82,7 @@ class KeyIssuedScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="write-letter")
     def _write(self, path: Path) -> Path:
-        from kiosk.letters import write_letters
-
-        write_letters(path, [self._issued], self._settings)
-        return path
+        return self._services.write_letters(path, [self._issued])
 
     @on(Worker.StateChanged)
     def _written(self, event: Worker.StateChanged) -> None:

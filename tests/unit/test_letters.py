@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 import kiosk.letters
+import kiosk.private_files
 from kiosk.errors import Refused
 from kiosk.letters import find_unicode_fonts, printable, write_letters
 from kiosk.services.views import IssuedKey
@@ -188,7 +189,7 @@ def test_a_letter_that_cannot_be_written_in_full_leaves_no_file(
         def __exit__(self, *_exc: object) -> None:
             self.close()
 
-    monkeypatch.setattr(kiosk.letters.os, "fdopen", lambda fd, _mode: FullDisk(fd))
+    monkeypatch.setattr(kiosk.private_files.os, "fdopen", lambda fd, _mode: FullDisk(fd))
     path = tmp_path / "letters.pdf"
 
     with pytest.raises(Refused) as refused:

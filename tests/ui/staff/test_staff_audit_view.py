@@ -15,13 +15,13 @@ from textual.widgets import Input, Select, TabbedContent
 
 from kiosk import audit
 from kiosk.audit import Action, Actor
+from kiosk.audit_csv import safe_cell
 from kiosk.clock import FakeClock
 from kiosk.errors import LoginFailed
 from kiosk.services import login
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import reset_password, search_guardians, unlock
 from kiosk.staff_app import StaffApp
-from screens.staff.audit_csv import safe_cell
 from screens.staff.audit_panel import AuditPanel
 
 OTHER_CLERK = Actor(name="staff:frontdesk", client_address="192.0.2.99")

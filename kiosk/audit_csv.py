@@ -2,17 +2,19 @@
 
 A cell that starts with `=`, `+`, `-`, `@` (or a tab or carriage return) would be a
 formula in Excel or LibreOffice; such cells get a leading `'` (OWASP's advice on CSV
-injection). The file is created new (never overwritten) and readable by its owner only.
+injection). The file is created new (never overwritten, never through a link) and
+readable by its owner only.
 """
 
 from __future__ import annotations
 
 import csv
-import os
+import io
 from collections.abc import Iterable
 from pathlib import Path
 
 from kiosk.audit import AuditEntry
+from kiosk.private_files import private_file
 
 HEADER = ("at", "action", "outcome", "actor", "client_address", "terminal", "guardian_id",
           "subject", "reference", "detail")
@@ -31,10 +33,9 @@ def entry_row(entry: AuditEntry) -> list[str]:
 
 
 def write_csv(path: Path, entries: Iterable[AuditEntry]) -> int:
-    """Write the events to a new file at `path`; return how many were written."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """Write the events to a new private file at `path`; return how many were written."""
     count = 0
-    with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+    with private_file(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for entry in entries:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from kiosk.cli.common import expected_errors, load_context, print_json
+from kiosk.cli.common import expected_errors, load_context, print_json, visible
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -38,7 +38,10 @@ def audit(since: str | None, action: str | None, reference: str | None, limit: i
     if as_json:
         print_json(events)
         return
+    # Names and details come from people and roster files: escapes, never raw control
+    # characters, reach the terminal.
     for e in events:
-        who = e.actor + (f"@{e.client_address}" if e.client_address else "")
-        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S} {e.action:<18} {e.outcome:<8} {who:<24} "
-                   f"{e.subject:<16} {e.reference or '':<8} {e.detail}")
+        who = visible(e.actor + (f"@{e.client_address}" if e.client_address else ""))
+        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S} {visible(e.action):<18} {visible(e.outcome):<8} "
+                   f"{who:<24} {visible(e.subject):<16} {e.reference or '':<8} "
+                   f"{visible(e.detail)}")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import json
+import os
+import pwd
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, is_dataclass
@@ -69,17 +71,61 @@ def load_context() -> Any:
 
 
 def cli_actor() -> Any:
+    """The audit actor: the operating-system account of the effective uid.
+
+    Never `$USER` or `$LOGNAME`: anyone can set those to any text, escape sequences
+    included, and the audit log must say who really ran the command.
+    """
     from kiosk.audit import Actor
 
+    uid = os.geteuid()
     try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid with no passwd entry (a container's arbitrary uid)
+        user = f"uid{uid}"
     return Actor(name=f"cli:{user}")
 
 
+# Characters that could move the cursor, retitle the window, reach the clipboard (OSC 52)
+# or reorder what follows (U+202E) when a name from the roster or the log is printed.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def _is_invisible(char: str) -> bool:
+    return unicodedata.category(char) in _INVISIBLE_CATEGORIES
+
+
+def visible(text: str) -> str:
+    """`text` with control and format characters shown as escapes: `\\x1b`, `\\u202e`.
+
+    A backslash is doubled, so an escape shown can always be told from typed text.
+    """
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_escape(char) if _is_invisible(char) or char == "\\" else char
+                   for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char == "\\":
+        return "\\\\"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
 def print_json(document: Any) -> None:
-    click.echo(json.dumps(_plain(document), ensure_ascii=False, indent=2))
+    """One JSON document; control and format characters in strings as \\u escapes."""
+    text = json.dumps(_plain(document), ensure_ascii=False, indent=2)
+    if not text.isprintable():
+        # Outside strings JSON has only newlines and spaces; inside, \\uXXXX is the same
+        # character to a parser, and nothing a terminal would act on.
+        text = "".join(f"\\u{ord(c):04x}" if c != "\n" and _is_invisible(c) and ord(c) < 0x10000
+                       else c for c in text)
+    click.echo(text)
 
 
 def _plain(value: Any) -> Any:

@@ -14,6 +14,7 @@ from kiosk.cli.common import (
     print_json,
     progress_bar,
     refuse,
+    visible,
 )
 
 
@@ -53,7 +54,8 @@ def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
                      "expires_at": k.expires_at.isoformat()} for k in issued])
     else:
         for key in issued:
-            click.echo(f"{key.guardian_id}\t{key.guardian_name}\t{key.activation_key}\t"
+            click.echo(f"{visible(key.guardian_id)}\t{visible(key.guardian_name)}\t"
+                       f"{key.activation_key}\t"
                        f"expires {key.expires_at:%Y-%m-%d %H:%M} UTC")
     if pdf is not None:
         from kiosk.audit import Action

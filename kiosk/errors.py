@@ -8,6 +8,7 @@ up; `str(error)` shows the message with the code at the end, never a secret.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -99,6 +100,13 @@ class KeyHolderInactive(ActivationError):
     message = "Your account is not active. Please contact the school."
 
 
+class BrowserActivationPaused(ActivationPaused):
+    """The browser pool of one client address (or of every browser) is paused."""
+
+    message = ("Too many keys were tried from this connection. Please wait {minutes} "
+               "minutes, or ask the front desk for help.")
+
+
 class AccountExists(ActivationError):
     message = ("This guardian already has a portal account. Please log in, or ask the "
                "front desk to reset your password.")
@@ -172,7 +180,53 @@ class Refused(KioskError):
     """A staff or CLI operation that cannot go ahead; the message says why."""
 
 
+@dataclass(frozen=True, slots=True)
+class RosterProblem:
+    """One problem of a roster bundle: the file, the line (None: the file as a whole), why."""
+
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}, line {self.line}"
+        return f"{where}: {self.reason}"
+
+
 class RosterError(KioskError):
-    """A roster file is malformed. The message gives file, line and reason."""
+    """A roster bundle is refused; nothing was changed.
+
+    Made with `file`, `line` and `reason` it is one problem. Made with `problems=` it
+    carries many: `problems` keeps the first `SHOWN` of them and `total` counts them all,
+    so district IT can fix an export in one pass.
+    """
 
     message = "{file}, line {line}: {reason}"
+    SHOWN = 100
+
+    def __init__(self, message: str | None = None, *, reference: str | None = None,
+                 problems: Sequence[RosterProblem] = (), total: int = 0,
+                 **params: Any) -> None:
+        super().__init__(message, reference=reference, **params)
+        if problems:
+            self.problems = list(problems[:self.SHOWN])
+            self.total = max(total, len(problems))
+        elif "file" in params and "reason" in params:
+            self.problems = [RosterProblem(params["file"], params.get("line"),
+                                           params["reason"])]
+            self.total = 1
+        else:
+            self.problems, self.total = [], 0
+        if problems:
+            self.args = (self.text(),)
+
+    def text(self, translate: Any = None) -> str:
+        if not self.problems:
+            return super().text(translate)
+        lines = [str(problem) for problem in self.problems]
+        if self.total > len(lines):
+            lines.append(f"and {self.total - len(lines)} more")
+        body = "\n".join(lines)
+        if self.reference:
+            return f"{body} {self._reference_label(translate)} {self.reference}"
+        return body

@@ -233,6 +233,7 @@ def test_a_malformed_bundle_changes_nothing(ctx: ServiceContext, tmp_path: Path)
     with pytest.raises(RosterError) as caught:
         import_roster(ctx, ADMIN, write(tmp_path / "bad", rows))
     assert str(caught.value) == (
+        "users.csv, line 4: agentSourcedIds names 'stu-1', which is not in users.csv\n"
         f"users.csv, line {len(rows)}: enabledUser must be true or false, not 'perhaps'")
     assert state(ctx) == before
 

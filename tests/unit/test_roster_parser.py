@@ -7,12 +7,14 @@ import io
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.errors import RosterError
+from kiosk.errors import RosterError, RosterProblem
+from kiosk.roster import parser
 from kiosk.roster.parser import (
     MANIFEST,
     ORGS,
@@ -58,6 +60,11 @@ def refusal(files: dict[str, bytes]) -> RosterError:
     with pytest.raises(RosterError) as caught:
         parse_files(files, source="bundle")
     return caught.value
+
+
+def has_problem(error: RosterError, file: str, line: int | None, reason: str) -> bool:
+    """The refusal lists a problem at `file`, `line` whose reason contains `reason`."""
+    return any((p.file, p.line) == (file, line) and reason in p.reason for p in error.problems)
 
 
 # --- what a real export looks like ----------------------------------------------------
@@ -211,7 +218,8 @@ def test_a_quoted_field_may_span_lines_and_line_numbers_still_point_at_the_recor
     rows[1][column("middleName")] = "two\nlines"
     rows[3][column("enabledUser")] = "maybe"
     error = refusal(with_users(rows))
-    assert (error.params["file"], error.params["line"]) == ("users.csv", 5)
+    assert error.problems == [RosterProblem("users.csv", 5, "enabledUser must be true or "
+                                                           "false, not 'maybe'")]
 
 
 def test_clean_text() -> None:
@@ -277,6 +285,68 @@ def test_two_files_with_one_name_in_a_zip_are_refused(tmp_path: Path) -> None:
         archive.writestr("copy/users.csv", basic_files()[USERS])
     with pytest.raises(RosterBundleError, match=r"two files are named users\.csv"):
         parse_roster(path)
+
+
+def test_rows_of_other_roles_are_counted_as_skipped() -> None:
+    rows = users_rows()
+    rows.append(["prn-1", "active", "", "true", "sch-1", "principal", "", "", "Pat", "Lee",
+                 "", "", "", "", "", "", "", ""])
+    rows.append(["aid-1", "active", "", "true", "sch-1", "aide", "", "", "Sam", "Ray",
+                 "", "", "", "", "", "", "", ""])
+    assert parse_roster(BASIC).skipped == 2  # the teacher and the administrator
+    assert parse_files(with_users(rows)).skipped == 4
+
+
+# --- the size cap ----------------------------------------------------------------------
+
+def test_the_size_cap_is_256_mib() -> None:
+    assert parser.MAX_FILE_BYTES == 256 * 1024 * 1024
+
+
+def test_a_folder_file_past_the_cap_is_refused(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, data in basic_files().items():
+        (tmp_path / name).write_bytes(data)
+    monkeypatch.setattr(parser, "MAX_FILE_BYTES", len(basic_files()[USERS]) - 1)
+    with pytest.raises(RosterBundleError) as caught:
+        parse_roster(tmp_path)
+    assert caught.value.problems == [RosterProblem(
+        "users.csv", None, "it is larger than 0 MiB, far more than any district's roster; "
+                           "it was not read")]
+
+
+def test_a_file_exactly_at_the_cap_is_read(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, data in basic_files().items():
+        (tmp_path / name).write_bytes(data)
+    monkeypatch.setattr(parser, "MAX_FILE_BYTES", len(basic_files()[USERS]))
+    monkeypatch.setattr(parser, "_READ_CHUNK", 7)
+    assert parse_roster(tmp_path).links == parse_roster(BASIC).links
+
+
+def test_a_zip_member_past_the_cap_is_refused_while_it_is_unpacked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = basic_files()
+    files[USERS] += b"\r\n" * 4096  # blank lines: a valid file, just longer than the cap
+    archive = make_zip(tmp_path / "export.zip", files)
+    monkeypatch.setattr(parser, "MAX_FILE_BYTES", 4096)
+    read: list[int] = []
+    original = parser._read_capped
+
+    def counting(stream: Any, file: str) -> bytes:
+        def read_chunk(size: int = -1) -> bytes:
+            chunk: bytes = real_read(size)
+            read.append(len(chunk))
+            return chunk
+
+        real_read = stream.read
+        stream.read = read_chunk
+        return original(stream, file)
+
+    monkeypatch.setattr(parser, "_read_capped", counting)
+    with pytest.raises(RosterBundleError, match=r"export\.zip/users\.csv: it is larger than"):
+        parse_roster(archive)
+    assert sum(read) <= 4096 + 1 + len(files[ORGS]) + len(files[MANIFEST])
 
 
 # --- refusals: file, line and reason ---------------------------------------------------
@@ -350,9 +420,8 @@ def test_malformed_users_csv_is_refused_with_file_line_and_reason(
     rows = users_rows()
     mutation(rows)
     error = refusal(with_users(rows))
-    assert (error.params["file"], error.params["line"]) == ("users.csv", line)
-    assert reason in error.params["reason"]
-    assert str(error).startswith(f"users.csv, line {line}: ")
+    assert has_problem(error, "users.csv", line, reason)
+    assert f"users.csv, line {line}: " in str(error)
 
 
 def test_text_that_is_not_utf8_is_refused_at_its_line() -> None:
@@ -365,8 +434,7 @@ def test_text_that_is_not_utf8_is_refused_at_its_line() -> None:
 def test_broken_quoting_is_refused() -> None:
     data = basic_files()[USERS].replace(b"stu-2,,", b'"stu-2"x,,', 1)
     error = refusal({**basic_files(), USERS: data})
-    assert error.params["line"] == 3
-    assert "the CSV is malformed" in error.params["reason"]
+    assert has_problem(error, "users.csv", 3, "the CSV is malformed")
 
 
 def test_an_empty_users_file_is_refused() -> None:
@@ -377,8 +445,7 @@ def test_an_empty_users_file_is_refused() -> None:
 def test_a_header_that_is_not_a_header_is_refused() -> None:
     rows = users_rows()[1:]
     error = refusal(with_users(rows))
-    assert error.params["line"] == 1
-    assert "the header lacks the column(s) sourcedId, status" in error.params["reason"]
+    assert has_problem(error, "users.csv", 1, "the header lacks the column(s) sourcedId, status")
 
 
 @pytest.mark.parametrize(("orgs", "line", "reason"), [
@@ -391,8 +458,7 @@ def test_a_header_that_is_not_a_header_is_refused() -> None:
 ])
 def test_malformed_orgs_csv_is_refused(orgs: bytes, line: int, reason: str) -> None:
     error = refusal({**basic_files(), ORGS: orgs})
-    assert (error.params["file"], error.params["line"]) == ("orgs.csv", line)
-    assert reason in error.params["reason"]
+    assert has_problem(error, "orgs.csv", line, reason)
 
 
 @pytest.mark.parametrize(("manifest", "line", "reason"), [
@@ -406,8 +472,7 @@ def test_malformed_orgs_csv_is_refused(orgs: bytes, line: int, reason: str) -> N
 def test_a_manifest_that_rules_the_bundle_out_is_refused(manifest: bytes, line: int,
                                                           reason: str) -> None:
     error = refusal({**basic_files(), MANIFEST: manifest})
-    assert (error.params["file"], error.params["line"]) == ("manifest.csv", line)
-    assert reason in error.params["reason"]
+    assert has_problem(error, "manifest.csv", line, reason)
 
 
 def test_a_teacher_named_as_an_agent_is_ignored_but_an_absent_id_is_not() -> None:
@@ -416,7 +481,65 @@ def test_a_teacher_named_as_an_agent_is_ignored_but_an_absent_id_is_not() -> Non
     roster = parse_files(with_users(rows))
     assert ("gua-1", "stu-1") not in roster.links
     rows[1][column("agentSourcedIds")] = "tch-404"
-    assert "tch-404" in refusal(with_users(rows)).params["reason"]
+    assert has_problem(refusal(with_users(rows)), "users.csv", 2, "'tch-404'")
+
+
+# --- every problem at once -------------------------------------------------------------
+
+def _district_rows(count: int, org: str) -> list[list[str]]:
+    """A header and `count` student rows, each naming `org` as its school."""
+    return [list(USERS_HEADER)] + [
+        [f"stu-{n}", "active", "", "true", org, "student", "", "", "Kid", f"No{n}", "",
+         str(n), "", "", "", "", "03", ""] for n in range(count)]
+
+
+def test_every_bad_line_is_listed_the_first_100_then_how_many_more() -> None:
+    error = refusal(with_users(_district_rows(1999, "sch-404")))
+    assert error.total == 1999
+    assert len(error.problems) == 100
+    assert [p.line for p in error.problems] == list(range(2, 102))
+    assert {p.reason for p in error.problems} == {
+        "orgSourcedIds names 'sch-404', which is not in orgs.csv"}
+    lines = str(error).splitlines()
+    assert lines[0] == "users.csv, line 2: orgSourcedIds names 'sch-404', which is not in orgs.csv"
+    assert lines[100:] == ["and 1899 more"]
+
+
+def test_problems_in_several_files_and_kinds_are_all_listed() -> None:
+    rows = users_rows()
+    rows[1][column("enabledUser")] = "maybe"
+    rows[3][column("status")] = "gone"
+    rows[8][column("givenName")] = rows[8][column("familyName")] = ""
+    orgs = (b"sourcedId,name,type\norg-district,Lakeview,district\nsch-1,Lakeside,campus\n"
+            b"sch-2,Hillcrest,school\n")
+    error = refusal({**with_users(rows), ORGS: orgs})
+    assert error.problems == [
+        RosterProblem("orgs.csv", 3, "unknown org type 'campus' (expected one of department, "
+                                     "district, local, national, school, state)"),
+        RosterProblem("users.csv", 2, "enabledUser must be true or false, not 'maybe'"),
+        RosterProblem("users.csv", 4, "unknown status 'gone' (expected active, tobedeleted or "
+                                      "empty)"),
+        RosterProblem("users.csv", 9, "givenName and familyName are both empty"),
+    ]
+    assert error.total == 4
+
+
+def test_a_refused_row_does_not_make_the_rows_naming_it_refused_too() -> None:
+    rows = users_rows()
+    rows[3][column("enabledUser")] = "maybe"  # gua-1, named by stu-1's agentSourcedIds
+    orgs = (b"sourcedId,name,type\norg-district,Lakeview,district\nsch-1,Lakeside,campus\n"
+            b"sch-2,Hillcrest,school\n")  # sch-1 is refused, and named by most rows
+    error = refusal({**with_users(rows), ORGS: orgs})
+    assert [(p.file, p.line) for p in error.problems] == [("orgs.csv", 3), ("users.csv", 4)]
+
+
+def test_a_broken_csv_keeps_the_problems_found_before_it() -> None:
+    rows = users_rows()
+    rows[1][column("enabledUser")] = "maybe"
+    data = users_bytes(rows).replace(b"stu-2,,", b'"stu-2"x,,', 1)
+    error = refusal({**basic_files(), USERS: data})
+    assert [p.line for p in error.problems] == [2, 3]
+    assert "the CSV is malformed" in error.problems[1].reason
 
 
 # --- never anything but a roster or a RosterError ------------------------------------
@@ -444,6 +567,7 @@ def test_any_mutation_of_users_csv_parses_or_is_refused_cleanly(
         roster = parse_files(files)
     except RosterError as error:
         assert str(error).startswith("users.csv")
+        assert error.problems and {p.file for p in error.problems} == {"users.csv"}
         return
     assert isinstance(roster, Roster)
     for secret in EXPORT_PASSWORDS:
@@ -458,4 +582,4 @@ def test_arbitrary_text_as_users_csv_parses_or_is_refused_cleanly(text: str) -> 
     try:
         parse_files(files)
     except RosterError as error:
-        assert error.params["file"] == "users.csv"
+        assert error.problems and {p.file for p in error.problems} == {"users.csv"}

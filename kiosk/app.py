@@ -56,6 +56,8 @@ __all__ = ["KioskApp"]  # and StaffApp, through __getattr__ below
 STAFF_EXIT_KEY = "f12"
 CONTRAST_KEY = "f2"
 INACTIVITY_CHECK_SECONDS = 1.0
+# A browser session left on the welcome screen this long is closed, freeing its seat.
+BROWSER_WELCOME_IDLE_SECONDS = 10 * 60
 # More unexpected errors than this within the window: the kiosk gives up and exits.
 MAX_RECOVERIES = 3
 RECOVERY_WINDOW_SECONDS = 60.0
@@ -87,7 +89,10 @@ class KioskApp(App[None], inherit_bindings=False):
     KioskApp() reads the settings and builds its own services. Tests and `kiosk demo`
     may pass `settings`, `services` (a ParentServices, whose settings and clock are
     then used unless given), `clock` (for the idle timeout) and `terminal` (the name
-    recorded in the audit log and used for activation throttling).
+    recorded in the audit log and used for activation throttling). `browser_client`
+    makes it a browser session (`kiosk serve`) for that client address: F12 does
+    nothing, bad keys count in the browser pool of that address, and a session left
+    idle on the welcome screen closes itself.
     """
 
     TITLE = "Parent Portal"
@@ -101,7 +106,7 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def __init__(self, *, settings: Settings | None = None,
                  services: ParentServices | None = None, clock: Clock | None = None,
-                 terminal: str | None = None) -> None:
+                 terminal: str | None = None, browser_client: str | None = None) -> None:
         super().__init__()
         if settings is None:
             settings = services.settings if services is not None else load_settings()
@@ -110,6 +115,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self.settings = settings
         self.clock = clock
         self.terminal = terminal or (services.terminal if services is not None else "kiosk")
+        self.browser_client = browser_client
         self.policy = PasswordPolicy(settings.password_min_length, settings.district_name)
         self._services = services
         self._services_lock = threading.Lock()
@@ -138,7 +144,8 @@ class KioskApp(App[None], inherit_bindings=False):
                 from kiosk.services.parent import ParentServices
 
                 context = ServiceContext.from_settings(self.settings, clock=self.clock)
-                self._services = ParentServices(context, terminal=self.terminal)
+                self._services = ParentServices(context, terminal=self.terminal,
+                                                client_address=self.browser_client)
             return self._services
 
     def _warm_up(self) -> None:
@@ -309,6 +316,10 @@ class KioskApp(App[None], inherit_bindings=False):
         Runs every second from a timer; tests advance a FakeClock and call it directly.
         """
         idle = (self.clock.now() - self.last_input_at).total_seconds()
+        if (self.browser_client is not None and self.flow_state is INITIAL_STATE
+                and idle >= BROWSER_WELCOME_IDLE_SECONDS):
+            self.exit()  # textual-serve then closes the visitor's WebSocket
+            return
         limit = self.settings.idle_seconds
         warning = self.settings.idle_warning_seconds
         if idle < limit:
@@ -353,7 +364,9 @@ class KioskApp(App[None], inherit_bindings=False):
 
     # --- staff exit -------------------------------------------------------------------
     def action_staff_exit(self) -> None:
-        if isinstance(self.screen, StaffExitDialog):
+        # In a browser F12 does nothing: whoever reaches the page could otherwise guess
+        # or lock out staff passwords. Closing the tab ends a browser session.
+        if self.browser_client is not None or isinstance(self.screen, StaffExitDialog):
             return
         # F12 is someone at the kiosk: the countdown goes before the dialog comes, so
         # closing one never closes the other.

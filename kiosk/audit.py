@@ -50,6 +50,9 @@ class Actor:
     name: str
     client_address: str = ""
     terminal: str = ""
+    # A visitor in a web browser (`kiosk serve`): their wrong activation keys count per
+    # client address in a pool of their own, never toward a lobby terminal.
+    browser: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,18 @@ from kiosk.web.options import (
 if TYPE_CHECKING:
     from kiosk.settings import Settings
 
-# Each browser session runs as terminal `web-<random>` (kiosk.web.server), so one
-# visitor's wrong keys pause only their own session; the district-wide ceiling still
-# counts every session together.
+# Each browser session runs as terminal `web-<random>` (kiosk.web.server), for the audit
+# log. Its wrong activation keys count per client address, in a pool of their own that
+# never touches a lobby terminal or the lobby's district-wide ceiling.
 SESSION_TERMINAL = "web"
+SESSION_MODULE = "kiosk.web.browser_session"
 
 
 @click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True,
               help="Address to listen on. Anything but loopback exposes the kiosk "
-                   "to the network; a wildcard (0.0.0.0) also needs --public-url.")
+                   "to the network and needs --password-file (or --no-password); a "
+                   "wildcard (0.0.0.0) also needs --public-url.")
 @click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT,
               show_default=True, help="TCP port to listen on.")
 @click.option("--demo", is_flag=True,
@@ -46,10 +48,16 @@ SESSION_TERMINAL = "web"
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE",
               help="Ask visitors for the password in FILE (its first line) before "
-                   "serving anything.")
+                   "serving anything. Needed for any host but loopback.")
+@click.option("--no-password", is_flag=True,
+              help="Serve a non-loopback host without a password: anyone who reaches "
+                   "it gets the kiosk.")
+@click.option("--trusted-proxy", metavar="ADDR",
+              help="The IP address of your reverse proxy: from it (and only from it) "
+                   "the X-Forwarded-For or Forwarded header gives the visitor's address.")
 @expected_errors
 def serve(host: str, port: int, demo: bool, max_sessions: int, public_url: str | None,
-          password_file: Path | None) -> None:
+          password_file: Path | None, no_password: bool, trusted_proxy: str | None) -> None:
     """Serve the parent kiosk to web browsers (textual-serve).
 
     The page is at / and each visitor's session runs its own kiosk process. Stop with
@@ -57,10 +65,14 @@ def serve(host: str, port: int, demo: bool, max_sessions: int, public_url: str |
     """
     from kiosk.settings import load_settings
 
+    if password_file is not None and no_password:
+        raise click.UsageError("--password-file and --no-password cannot be used together")
     password = _read_password(password_file) if password_file is not None else None
     try:
         options = make_options(host=host, port=port, max_sessions=max_sessions,
-                               public_url=public_url, password=password, demo=demo)
+                               public_url=public_url, password=password,
+                               no_password=no_password, trusted_proxy=trusted_proxy,
+                               demo=demo)
     except ServeOptionsError as error:
         raise click.UsageError(str(error)) from None
 
@@ -73,7 +85,7 @@ def serve(host: str, port: int, demo: bool, max_sessions: int, public_url: str |
 
     server = KioskServer(
         options,
-        session_argv=[sys.executable, "-m", "kiosk", "run"],
+        session_argv=[sys.executable, "-m", SESSION_MODULE],
         session_terminal=SESSION_TERMINAL,
         session_environment=session_environment(os.environ, settings),
         title=f"{settings.district_name} parent portal kiosk" + (" (DEMO)" if demo else ""),

@@ -102,7 +102,7 @@ def _claimable_key(session: Session, ctx: ServiceContext, actor: Actor,
                    canonical: str) -> ActivationKey | ActivationError:
     """The key row, locked for this transaction, or the error to show (already audited)."""
     now = ctx.clock.now()
-    throttle.ensure_activation_allowed(session, actor.terminal, now)
+    throttle.ensure_activation_allowed(session, actor, now)
     key = session.execute(
         select(ActivationKey).where(ActivationKey.digest == key_digest(canonical))
         .with_for_update()).scalar_one_or_none()
@@ -111,7 +111,7 @@ def _claimable_key(session: Session, ctx: ServiceContext, actor: Actor,
         return key
     assert error is not None
     if isinstance(error, KeyNotAccepted):
-        throttle.register_bad_key(session, actor.terminal, now)
+        throttle.register_bad_key(session, actor, now)
     error.reference = audit.record(
         session, ctx.clock, actor, Action.KEY_CHECK, outcome="refused",
         guardian_id=key.guardian_id if key else None, detail=type(error).__name__,

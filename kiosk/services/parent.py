@@ -15,10 +15,16 @@ from kiosk.settings import Settings
 
 
 class ParentServices:
-    def __init__(self, context: ServiceContext, terminal: str = "kiosk") -> None:
+    def __init__(self, context: ServiceContext, terminal: str = "kiosk", *,
+                 client_address: str | None = None) -> None:
+        """`client_address` makes this a browser session's services (`kiosk serve`)."""
         self.context = context
         self.terminal = terminal
-        self.actor = Actor(name=f"kiosk:{terminal}", terminal=terminal)
+        if client_address is None:
+            self.actor = Actor(name=f"kiosk:{terminal}", terminal=terminal)
+        else:
+            self.actor = Actor(name=f"web:{terminal}", client_address=client_address,
+                               terminal=terminal, browser=True)
 
     @property
     def settings(self) -> Settings:

@@ -6,7 +6,11 @@ locked do not count. Counters are incremented in SQL, so concurrent kiosks never
 lose a failure.
 
 Activation: 10 bad keys in 10 min on one terminal pause that terminal for 5 min; a
-district-wide ceiling does the same for every terminal.
+district-wide ceiling does the same for every terminal. Browser sessions (`kiosk
+serve`) are counted apart, per client address (10 in 10 min pause that address for
+5 min), under a web-wide ceiling of their own: nothing typed in a browser counts
+toward a lobby terminal or the lobby's ceiling. Their counter rows are named
+`web@<address>` and `web@*`, which no terminal name can be (`@` is not allowed in one).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from kiosk.audit import Actor
 from kiosk.db.models import Account, ActivationThrottle, StaffUser
-from kiosk.errors import ActivationPaused
+from kiosk.errors import ActivationPaused, BrowserActivationPaused
 
 FREE_FAILURES = 5
 LOCK_STEP = timedelta(seconds=60)
@@ -29,6 +34,9 @@ TERMINAL_MAX_BAD_KEYS = 10
 TERMINAL_PAUSE = timedelta(minutes=5)
 DISTRICT = "*"
 DISTRICT_MAX_BAD_KEYS = 300
+BROWSER_PREFIX = "web@"
+BROWSER_ALL = f"{BROWSER_PREFIX}*"
+BROWSER_MAX_BAD_KEYS = 300  # every browser session together
 
 
 def lock_for(failures: int, now: datetime) -> tuple[datetime | None, bool]:
@@ -69,16 +77,27 @@ def reset_login_failures(session: Session, model: type[Account] | type[StaffUser
                     .values(failed_logins=0, locked_until=None, hard_locked=False))
 
 
-def ensure_activation_allowed(session: Session, terminal: str, now: datetime) -> None:
-    for name in (terminal, DISTRICT):
+def activation_counters(actor: Actor) -> tuple[tuple[str, int], ...]:
+    """The counter rows an actor's bad keys go to, each with the count that pauses it."""
+    if actor.browser:
+        address = (actor.client_address or "unknown")[:64 - len(BROWSER_PREFIX)]
+        return ((f"{BROWSER_PREFIX}{address}", TERMINAL_MAX_BAD_KEYS),
+                (BROWSER_ALL, BROWSER_MAX_BAD_KEYS))
+    return ((actor.terminal, TERMINAL_MAX_BAD_KEYS), (DISTRICT, DISTRICT_MAX_BAD_KEYS))
+
+
+def ensure_activation_allowed(session: Session, actor: Actor, now: datetime) -> None:
+    for name, _ceiling in activation_counters(actor):
         row = session.get(ActivationThrottle, name)
         if row is not None and row.paused_until is not None and row.paused_until > now:
             minutes = max(1, -(-int((row.paused_until - now).total_seconds()) // 60))
+            if actor.browser:
+                raise BrowserActivationPaused(minutes=minutes)
             raise ActivationPaused(minutes=minutes)
 
 
-def register_bad_key(session: Session, terminal: str, now: datetime) -> None:
-    for name, ceiling in ((terminal, TERMINAL_MAX_BAD_KEYS), (DISTRICT, DISTRICT_MAX_BAD_KEYS)):
+def register_bad_key(session: Session, actor: Actor, now: datetime) -> None:
+    for name, ceiling in activation_counters(actor):
         _create_throttle_row(session, name, now)
         row = session.execute(
             select(ActivationThrottle).where(ActivationThrottle.terminal == name)

@@ -9,7 +9,10 @@ session is driven by a stranger, so it gets only what running the kiosk needs:
   under `--demo`);
 - libpq's connection variables (server, user, database, TLS files, service and
   password *files*), so a district on PostgreSQL reaches its server as `kiosk run` does;
-- the variables textual-serve sets for its web driver.
+- the variables textual-serve sets for its web driver;
+- per session, the visitor's client address (CLIENT_ADDRESS_VARIABLE), set by the
+  server from the connection itself: the same name in the server's own environment
+  never gets through, and nothing the visitor sends can set it.
 Passwords in other variables (PGPASSWORD, cloud keys, the gate's password file path)
 are never passed: a PostgreSQL password belongs in a `.pgpass` file (PGPASSFILE).
 """
@@ -21,6 +24,7 @@ from collections.abc import Mapping
 
 from kiosk.settings import Settings
 
+CLIENT_ADDRESS_VARIABLE = "KIOSK_WEB_CLIENT_ADDRESS"
 PASSTHROUGH = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TERM", "TZ", "PYTHONPATH"})
 # libpq reads these when the database URL leaves them out. Names, paths and modes only:
 # PGPASSWORD is deliberately absent (a session must not hold the password in clear).

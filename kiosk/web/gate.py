@@ -2,7 +2,9 @@
 
 A small sign-in form (no browser Basic-auth dialog, and the WebSocket carries the
 cookie like any same-origin request). The password is compared in constant time on
-fixed-length digests; a wrong one waits a second, one attempt at a time. Success sets
+fixed-length digests. Wrong passwords are limited per client address: after 5 in a
+minute that address is told to wait (HTTP 429) and its attempts are not even checked;
+nobody else waits for it, as there is no lock shared between visitors. Success sets
 a cookie signed with a key made fresh at every server start: `<expiry>.<hmac>`,
 HttpOnly, SameSite=Strict, Secure behind https. The password itself is never logged,
 stored in the cookie, or passed to a session.
@@ -10,15 +12,24 @@ stored in the cookie, or passed to a session.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import secrets
 import time
+from enum import Enum
+
+from kiosk.web.clients import FailureWindow
 
 COOKIE_NAME = "kiosk_serve_gate"
 COOKIE_LIFETIME_SECONDS = 12 * 3600
-FAILED_ATTEMPT_DELAY_SECONDS = 1.0
+MAX_FAILURES_PER_ADDRESS = 5
+FAILURE_WINDOW_SECONDS = 60.0
+
+
+class Attempt(Enum):
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    TOO_MANY = "too many"  # this address must wait; the password was not checked
 
 
 class PasswordGate:
@@ -29,7 +40,7 @@ class PasswordGate:
         self._digest = hashlib.sha256(password.encode("utf-8")).digest()
         self._key = key if key is not None else secrets.token_bytes(32)
         self._lifetime = lifetime_seconds
-        self._attempts = asyncio.Lock()
+        self.failures = FailureWindow(MAX_FAILURES_PER_ADDRESS, FAILURE_WINDOW_SECONDS)
 
     def __repr__(self) -> str:  # never show the digest or the key
         return "PasswordGate(<hidden>)"
@@ -39,13 +50,23 @@ class PasswordGate:
         candidate = hashlib.sha256(given.encode("utf-8", "surrogatepass")).digest()
         return hmac.compare_digest(candidate, self._digest)
 
-    async def attempt(self, given: str) -> bool:
-        """One sign-in attempt; attempts are taken one at a time and failures are slow."""
-        async with self._attempts:
-            if self.password_matches(given):
-                return True
-            await asyncio.sleep(FAILED_ATTEMPT_DELAY_SECONDS)
-            return False
+    def attempt(self, given: str | None, address: str, now: float | None = None) -> Attempt:
+        """One sign-in attempt from `address` (None: a malformed form, a wrong password).
+
+        Synchronous and quick on purpose: on the event loop, the check and the count of a
+        failure happen with nothing in between, so concurrent guesses cannot slip past.
+        """
+        moment = time.monotonic() if now is None else now
+        if self.failures.retry_after(address, moment):
+            return Attempt.TOO_MANY
+        if given is not None and self.password_matches(given):
+            return Attempt.ACCEPTED
+        self.failures.record(address, moment)
+        return Attempt.REFUSED
+
+    def retry_after(self, address: str, now: float | None = None) -> int:
+        """Seconds `address` must wait before its next attempt is checked (0: none)."""
+        return self.failures.retry_after(address, time.monotonic() if now is None else now)
 
     def issue_cookie(self, now: float | None = None) -> str:
         expires = int((time.time() if now is None else now) + self._lifetime)

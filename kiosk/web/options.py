@@ -15,6 +15,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MAX_SESSIONS = 10
 MAX_SESSIONS_LIMIT = 1000
+# One client address (one device, or one household behind its router) holds at most
+# this many sessions, so a few idle tabs cannot take every seat.
+MAX_SESSIONS_PER_CLIENT = 3
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "", "*"})  # noqa: S104 - we detect, not bind
 
 
@@ -30,6 +33,9 @@ class ServeOptions:
     public_url: str = ""  # normalized: scheme://host[:port][/prefix], no trailing slash
     password: str | None = None  # the gate's password, never logged
     demo: bool = False
+    # The reverse proxy whose X-Forwarded-For / Forwarded header names the visitor's
+    # address; from any other peer those headers are ignored.
+    trusted_proxy: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -53,8 +59,13 @@ class ServeOptions:
 
 def make_options(*, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  max_sessions: int = DEFAULT_MAX_SESSIONS, public_url: str | None = None,
-                 password: str | None = None, demo: bool = False) -> ServeOptions:
-    """Validate and normalize; raises ServeOptionsError naming the bad option."""
+                 password: str | None = None, no_password: bool = False,
+                 trusted_proxy: str | None = None, demo: bool = False) -> ServeOptions:
+    """Validate and normalize; raises ServeOptionsError naming the bad option.
+
+    Anything but a loopback host is reachable by others, so it needs the password gate,
+    or `no_password` to say explicitly that the kiosk is meant to be open.
+    """
     host = host.strip()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
@@ -72,8 +83,27 @@ def make_options(*, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         raise ServeOptionsError(f"--host must be a host name or an IP address, not {host!r}")
     if password is not None and not password:
         raise ServeOptionsError("the password must not be empty")
+    if password is not None and no_password:
+        raise ServeOptionsError("--password-file and --no-password cannot be used together")
+    if password is None and not no_password and not is_loopback(host):
+        raise ServeOptionsError(
+            f"--host {host} can be reached from other machines: give --password-file FILE, "
+            "or --no-password to serve the kiosk to anyone who can reach it")
+    proxy = normalize_address(trusted_proxy, "--trusted-proxy") if trusted_proxy else None
     return ServeOptions(host=host, port=port, max_sessions=max_sessions,
-                        public_url=normalized, password=password, demo=demo)
+                        public_url=normalized, password=password, demo=demo,
+                        trusted_proxy=proxy)
+
+
+def normalize_address(text: str, option: str) -> str:
+    """An IP address in its canonical form (an IPv4-mapped IPv6 address as IPv4)."""
+    try:
+        address = ipaddress.ip_address(text.strip().removeprefix("[").removesuffix("]"))
+    except ValueError:
+        raise ServeOptionsError(f"{option} must be an IP address, not {text!r}") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 def normalize_public_url(url: str) -> str:
@@ -98,8 +128,19 @@ def normalize_public_url(url: str) -> str:
     return f"{scheme}://{_netloc(scheme, parts.hostname.lower(), port)}{path}"
 
 
+def origin_matches(header: str, expected: str) -> bool:
+    """Whether an Origin header names `expected`; a malformed one never does."""
+    try:
+        return origin_of(header) == expected
+    except ValueError:  # "http://[::1", "http://host:80.evil.example", ...
+        return False
+
+
 def origin_of(url: str) -> str:
-    """The Origin a browser sends for pages at `url` (default ports omitted)."""
+    """The Origin a browser sends for pages at `url` (default ports omitted).
+
+    Raises ValueError for a URL that cannot be parsed (a bad port or IPv6 literal).
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()

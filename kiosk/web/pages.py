@@ -69,3 +69,32 @@ def sign_in_page(district_name: str, *, failed: bool = False) -> str:
         '<button type="submit">Open the kiosk / Abrir el quiosco</button>'
         "</form>",
     )
+
+
+def too_many_attempts_page(district_name: str, retry_after_seconds: int) -> str:
+    """The password gate after too many wrong passwords from one address."""
+    return _page(
+        "Too many attempts - parent portal kiosk",
+        f"<h1>{escape(district_name)} parent portal kiosk</h1>"
+        '<p class="error" role="alert">Too many wrong passwords were tried from this '
+        f"connection. Please wait {retry_after_seconds} seconds and try again.</p>"
+        '<p class="es" lang="es">Se probaron demasiadas contraseñas incorrectas desde esta '
+        f"conexión. Espere {retry_after_seconds} segundos e inténtelo de nuevo.</p>"
+        '<p><a href="login">Back to the sign-in / Volver</a></p>',
+    )
+
+
+def client_limit_page(district_name: str, limit: int) -> str:
+    """One address already holds its share of sessions."""
+    return _page(
+        "Too many sessions - parent portal kiosk",
+        f"<h1>{escape(district_name)} parent portal kiosk</h1>"
+        f"<p>This connection already has {limit} kiosk sessions open. Please close one of "
+        "them (its browser tab) and try again: this page tries again by itself in "
+        f"{BUSY_RETRY_SECONDS} seconds.</p>"
+        '<p class="es" lang="es">Esta conexión ya tiene abiertas '
+        f"{limit} sesiones del quiosco. Cierre una de ellas (su pestaña del navegador) e "
+        f"inténtelo de nuevo: esta página lo intentará sola en {BUSY_RETRY_SECONDS} "
+        "segundos.</p>",
+        refresh_seconds=BUSY_RETRY_SECONDS,
+    )

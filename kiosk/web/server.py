@@ -4,8 +4,12 @@ We keep its routes (`/` page, `/ws` WebSocket, `/static`, `/download/{key}`) and
 page template, and add to the aiohttp application it builds:
 - a password gate (middleware + `/login`) when a password is set;
 - a busy page at `/` when every session slot is taken;
-- on `/ws`: the Origin must be the served origin, and a free slot is needed; the
-  session process is our `SessionProcess` (allowlisted environment, own process group);
+- on `/ws`: the Origin must be the served origin (a malformed one is refused like any
+  other, 403), a free slot is needed, and one client address holds at most
+  MAX_SESSIONS_PER_CLIENT sessions; the session process is our `SessionProcess`
+  (allowlisted environment, own process group) and learns its client address from the
+  server alone (an environment variable set per session, never from the visitor);
+- the password gate limits wrong passwords per client address (429), never globally;
 - security headers on every response;
 - on shutdown: every session process is ended and every WebSocket closed.
 `run()` binds the port itself so a port in use is one clear error, and stops on
@@ -25,9 +29,17 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.server import Server, to_int
 
-from kiosk.web.gate import COOKIE_NAME, PasswordGate
-from kiosk.web.options import ServeOptions, origin_of
-from kiosk.web.pages import BUSY_RETRY_SECONDS, busy_page, sign_in_page
+from kiosk.web.clients import client_address
+from kiosk.web.environment import CLIENT_ADDRESS_VARIABLE
+from kiosk.web.gate import COOKIE_NAME, Attempt, PasswordGate
+from kiosk.web.options import MAX_SESSIONS_PER_CLIENT, ServeOptions, origin_matches
+from kiosk.web.pages import (
+    BUSY_RETRY_SECONDS,
+    busy_page,
+    client_limit_page,
+    sign_in_page,
+    too_many_attempts_page,
+)
 from kiosk.web.session import SessionProcess
 
 log = logging.getLogger("kiosk.web")
@@ -82,6 +94,7 @@ class KioskServer(Server):
         self.gate = PasswordGate(options.password) if options.password else None
         # One entry per session slot in use; the value is None until its process starts.
         self.sessions: dict[web.WebSocketResponse, SessionProcess | None] = {}
+        self.session_clients: dict[web.WebSocketResponse, str] = {}  # its client address
         self._stop_requested: asyncio.Event | None = None
         # Every session process not yet known to have ended: the last safety net.
         self._processes: set[SessionProcess] = set()
@@ -117,7 +130,7 @@ class KioskServer(Server):
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         origin = request.headers.get("Origin", "")
-        if origin_of(origin) != self.options.origin:
+        if not origin_matches(origin, self.options.origin):
             log.warning("refused a session from origin %r (expected %s)", origin[:200],
                         self.options.origin)
             raise web.HTTPForbidden(
@@ -127,10 +140,17 @@ class KioskServer(Server):
             raise web.HTTPServiceUnavailable(
                 text=busy_page(self.district_name), content_type="text/html",
                 headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+        address = self.client_of(request)
+        if self.client_at_limit(address):
+            log.info("refused a session: %s already has %d", address, MAX_SESSIONS_PER_CLIENT)
+            raise web.HTTPTooManyRequests(
+                text=client_limit_page(self.district_name, MAX_SESSIONS_PER_CLIENT),
+                content_type="text/html", headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
 
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE_BYTES,
                                           timeout=WEBSOCKET_CLOSE_TIMEOUT_SECONDS)
         self.sessions[websocket] = None  # take the slot before the first await
+        self.session_clients[websocket] = address
         width = _clamp(to_int(request.query.get("width", "80"), 80), MIN_COLUMNS, MAX_COLUMNS)
         height = _clamp(to_int(request.query.get("height", "24"), 24), MIN_ROWS, MAX_ROWS)
         process: SessionProcess | None = None
@@ -145,7 +165,7 @@ class KioskServer(Server):
 
             argv, terminal = self.session_command()
             process = SessionProcess(
-                argv, self.session_environment,
+                argv, {**self.session_environment, CLIENT_ADDRESS_VARIABLE: address},
                 write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                 close=close_websocket, download_manager=self.download_manager)
             self.sessions[websocket] = process
@@ -166,6 +186,7 @@ class KioskServer(Server):
                     await websocket.close()
             finally:
                 del self.sessions[websocket]
+                del self.session_clients[websocket]
                 if process is not None and not process.running:
                     self._processes.discard(process)
         return websocket
@@ -208,6 +229,17 @@ class KioskServer(Server):
     def at_capacity(self) -> bool:
         return len(self.sessions) >= self.options.max_sessions
 
+    def client_of(self, request: web.Request) -> str:
+        """The visitor's address: the peer's, or the trusted proxy's header for it."""
+        return client_address(
+            request.remote, trusted_proxy=self.options.trusted_proxy,
+            forwarded_for=request.headers.getall("X-Forwarded-For", []),
+            forwarded=request.headers.getall("Forwarded", []))
+
+    def client_at_limit(self, address: str) -> bool:
+        held = sum(1 for client in self.session_clients.values() if client == address)
+        return held >= MAX_SESSIONS_PER_CLIENT
+
     @property
     def _stopping(self) -> bool:
         return self._stop_requested is not None and self._stop_requested.is_set()
@@ -236,6 +268,10 @@ class KioskServer(Server):
             if request.path == "/" and self.at_capacity:
                 return self._html(busy_page(self.district_name), status=503,
                                   headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+            if request.path == "/" and self.client_at_limit(self.client_of(request)):
+                return self._html(
+                    client_limit_page(self.district_name, MAX_SESSIONS_PER_CLIENT),
+                    status=429, headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
             return await handler(request)
 
         return busy_page_when_full
@@ -248,20 +284,30 @@ class KioskServer(Server):
 
     async def handle_sign_in(self, request: web.Request) -> web.StreamResponse:
         assert self.gate is not None
+        address = self.client_of(request)
+        retry_after = self.gate.retry_after(address)
+        if retry_after:  # refused before the body is even read
+            return self._too_many_attempts(address, retry_after)
         form = await request.post()
         given = form.get("password")
-        if isinstance(given, str) and await self.gate.attempt(given):
+        outcome = self.gate.attempt(given if isinstance(given, str) else None, address)
+        if outcome is Attempt.ACCEPTED:
             response = web.Response(status=303, headers={"Location": "./"})
             response.set_cookie(
                 COOKIE_NAME, self.gate.issue_cookie(), max_age=self.gate.lifetime_seconds,
                 path=f"{self.options.base_path}/", secure=self.options.secure,
                 httponly=True, samesite="Strict")
-            log.info("a visitor signed in from %s", request.remote)
+            log.info("a visitor signed in from %s", address)
             return response
-        if not isinstance(given, str):
-            await self.gate.attempt("")  # same pace for a malformed form
-        log.warning("a sign-in attempt failed from %s", request.remote)
+        if outcome is Attempt.TOO_MANY:
+            return self._too_many_attempts(address, self.gate.retry_after(address))
+        log.warning("a sign-in attempt failed from %s", address)
         return self._html(sign_in_page(self.district_name, failed=True), status=401)
+
+    def _too_many_attempts(self, address: str, retry_after: int) -> web.Response:
+        log.warning("a sign-in attempt from %s was refused: too many wrong passwords", address)
+        return self._html(too_many_attempts_page(self.district_name, retry_after),
+                          status=429, headers={"Retry-After": str(retry_after)})
 
     @staticmethod
     def _html(body: str, *, status: int, headers: Mapping[str, str] | None = None,

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,9 +48,15 @@ POSTGRESQL_CLIENT = {
 }
 
 
-def client() -> aiohttp.ClientSession:
-    """A client that keeps cookies set by 127.0.0.1 (aiohttp refuses IP cookies by default)."""
-    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+def client(source: str | None = None) -> aiohttp.ClientSession:
+    """A client that keeps cookies set by 127.0.0.1 (aiohttp refuses IP cookies by default).
+
+    `source` is the local address it connects from: any 127.0.0.0/8 address is loopback
+    on Linux, so 127.0.0.2 is a second visitor to the server on 127.0.0.1.
+    """
+    connector = aiohttp.TCPConnector(local_addr=(source, 0)) if source else None
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                 connector=connector)
 
 
 @pytest.fixture
@@ -98,11 +105,13 @@ def serve(servers: list[ServeProcess], tmp_path: Path, env: dict[str, str],
 
 
 async def open_session(http: aiohttp.ClientSession, served: ServeProcess,
-                       origin: str | None = None) -> aiohttp.ClientWebSocketResponse:
+                       origin: str | None = None, headers: dict[str, str] | None = None,
+                       ) -> aiohttp.ClientWebSocketResponse:
     """A WebSocket session from the served page's origin, after its first frame."""
     websocket = await http.ws_connect(
         f"{served.base_url}/ws?width=100&height=30",
-        headers={"Origin": origin if origin is not None else served.base_url})
+        headers={"Origin": origin if origin is not None else served.base_url,
+                 **(headers or {})})
     message = await asyncio.wait_for(websocket.receive(), FIRST_FRAME_TIMEOUT)
     assert message.type == aiohttp.WSMsgType.BINARY, message
     return websocket
@@ -154,6 +163,19 @@ async def test_websocket_from_a_foreign_origin_is_refused_with_403(
         await websocket.close()
 
 
+async def test_a_malformed_origin_is_refused_with_403_without_a_traceback(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env)
+    async with client() as http:
+        for origin in (f"http://127.0.0.1:{served.port}.evil.example", "http://[::1",
+                       "http://127.0.0.1:99999", "http://[::1]:x", "::::%%"):
+            status, _ = await handshake_status(http, served, {"Origin": origin})
+            assert status == 403, origin
+    assert served.session_pids() == []
+    assert "Traceback" not in served.stderr()
+    assert "a session failed" not in served.stderr()
+
+
 async def test_public_url_sets_the_only_accepted_origin(
         servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
     served = serve(servers, tmp_path, server_env, "--public-url", "https://kiosk.example.org/")
@@ -203,6 +225,23 @@ async def test_the_visitor_after_max_sessions_gets_the_busy_page(
         await asyncio.gather(second.close(), third.close())
 
 
+async def test_one_client_address_holds_at_most_three_sessions(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env)  # 10 seats in all
+    async with client() as http, client("127.0.0.2") as other:
+        sockets = [await open_session(http, served) for _ in range(3)]
+        status, _ = await handshake_status(http, served, {"Origin": served.base_url})
+        assert status == 429
+        async with http.get(f"{served.base_url}/") as page:
+            assert page.status == 429
+            assert "already has 3 kiosk sessions open" in await page.text()
+        assert len(served.session_pids()) == 3  # the refused one started nothing
+        sockets.append(await open_session(other, served))  # another address gets in
+        assert len(served.wait_for_sessions(4)) == 4
+        for websocket in sockets:
+            await websocket.close()
+
+
 # --- password --------------------------------------------------------------------------
 
 async def test_without_the_password_nothing_is_served(
@@ -250,6 +289,49 @@ async def test_a_forged_or_expired_gate_cookie_is_refused(
                 assert page.status == 401, forged
 
 
+def _password_file(tmp_path: Path) -> Path:
+    password_file = tmp_path / "gate-password"
+    password_file.write_text(GATE_PASSWORD + "\n")
+    password_file.chmod(0o600)
+    return password_file
+
+
+async def _sign_in(http: aiohttp.ClientSession, served: ServeProcess,
+                   password: str) -> aiohttp.ClientResponse:
+    async with http.post(f"{served.base_url}/login", data={"password": password},
+                         allow_redirects=False) as response:
+        await response.read()
+        return response
+
+
+async def test_wrong_passwords_from_one_address_get_429_after_five_a_minute(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env, "--password-file", str(_password_file(tmp_path)))
+    async with client() as http:
+        statuses = [(await _sign_in(http, served, f"guess {i}")).status for i in range(6)]
+        assert statuses == [401] * 5 + [429]
+        refused = await _sign_in(http, served, GATE_PASSWORD)  # not even checked now
+        assert refused.status == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert "kiosk_serve_gate" not in refused.cookies
+    assert GATE_PASSWORD not in served.stdout() + served.stderr()
+
+
+async def test_wrong_passwords_from_one_address_do_not_delay_a_sign_in_from_another(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env, "--password-file", str(_password_file(tmp_path)))
+    async with client("127.0.0.2") as attacker, client() as parent:
+        guesses = asyncio.gather(*(_sign_in(attacker, served, f"guess {i}") for i in range(20)))
+        await asyncio.sleep(0.3)  # the guesses are in first
+        started = time.monotonic()
+        signed_in = await _sign_in(parent, served, GATE_PASSWORD)
+        elapsed = time.monotonic() - started
+        statuses = sorted(response.status for response in await guesses)
+    assert signed_in.status == 303
+    assert elapsed < 2.0, f"a correct sign-in waited {elapsed:.1f} s behind another address"
+    assert statuses == [401] * 5 + [429] * 15
+
+
 # --- the session environment -----------------------------------------------------------
 
 async def test_sessions_get_an_allowlisted_environment(
@@ -287,7 +369,7 @@ async def test_sessions_get_an_allowlisted_environment(
 
 def _terminal_of(pid: int) -> str:
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().rstrip("\0").split("\0")
-    assert argv[-3:-1] == ["run", "--terminal"], argv
+    assert argv[-3:-1] == ["kiosk.web.browser_session", "--terminal"], argv
     return argv[-1]
 
 
@@ -304,6 +386,47 @@ async def test_each_session_is_a_terminal_of_its_own(
     for terminal in terminals:
         assert re.fullmatch(r"web-[0-9a-f]{8}", terminal), terminal
         assert f"is terminal {terminal}" in served.stderr()
+
+
+# --- the client address reaches the session ------------------------------------------
+
+async def test_each_session_learns_its_client_address_from_the_server(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    env = dict(server_env, KIOSK_WEB_CLIENT_ADDRESS="203.0.113.99")  # never passed on
+    served = serve(servers, tmp_path, env)
+    async with client("127.0.0.2") as http:
+        websocket = await open_session(http, served,
+                                       headers={"X-Forwarded-For": "198.51.100.7"})
+        [pid] = served.session_pids()
+        address = environment_of(pid)["KIOSK_WEB_CLIENT_ADDRESS"]
+        await websocket.close()
+    assert address == "127.0.0.2"  # the peer: no proxy is trusted, the header is not
+
+
+async def test_behind_the_trusted_proxy_the_session_gets_the_forwarded_address(
+        servers: list[ServeProcess], tmp_path: Path, server_env: dict[str, str]) -> None:
+    served = serve(servers, tmp_path, server_env, "--trusted-proxy", "127.0.0.1")
+    async with client() as proxy, client("127.0.0.2") as stranger:
+        via_proxy = await open_session(proxy, served,
+                                       headers={"X-Forwarded-For": "10.9.8.7, 198.51.100.7"})
+        [proxied] = served.wait_for_sessions(1)
+        direct = await open_session(stranger, served,
+                                    headers={"X-Forwarded-For": "198.51.100.8"})
+        [other] = [pid for pid in served.wait_for_sessions(2) if pid != proxied]
+        addresses = (environment_of(proxied)["KIOSK_WEB_CLIENT_ADDRESS"],
+                     environment_of(other)["KIOSK_WEB_CLIENT_ADDRESS"])
+        await asyncio.gather(via_proxy.close(), direct.close())
+    assert addresses == ("198.51.100.7", "127.0.0.2")
+
+
+def test_a_browser_session_does_not_start_without_its_client_address(
+        server_env: dict[str, str]) -> None:
+    env = {k: v for k, v in server_env.items() if k != "KIOSK_WEB_CLIENT_ADDRESS"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk.web.browser_session", "--terminal", "web-1"], env=env,
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "KIOSK_WEB_CLIENT_ADDRESS" in result.stderr and "Traceback" not in result.stderr
 
 
 # --- shutdown --------------------------------------------------------------------------
@@ -368,6 +491,11 @@ def _kiosk_serve(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess
     (["--public-url", "https://user:pw@kiosk.example.org"], "--public-url"),
     (["--public-url", "https://"], "--public-url"),
     (["--password-file", "/"], "--password-file"),  # a folder
+    (["--host", "192.0.2.2"], "--no-password"),
+    (["--host", "0.0.0.0", "--public-url", "https://kiosk.example.org"],  # noqa: S104
+     "--no-password"),
+    (["--password-file", "/etc/hostname", "--no-password"], "cannot be used together"),
+    (["--trusted-proxy", "proxy.example.org"], "--trusted-proxy"),
 ])
 def test_bad_usage_exits_2_with_a_clear_message(server_env: dict[str, str], args: list[str],
                                                 message: str) -> None:

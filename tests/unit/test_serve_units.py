@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
 
@@ -10,9 +9,16 @@ import pytest
 
 from kiosk.cli.run import TERMINAL_NAME
 from kiosk.settings import Settings, load_settings
+from kiosk.web.clients import FailureWindow, client_address
 from kiosk.web.environment import session_environment, with_textual_serve_variables
-from kiosk.web.gate import PasswordGate
-from kiosk.web.options import ServeOptionsError, make_options, normalize_public_url, origin_of
+from kiosk.web.gate import Attempt, PasswordGate
+from kiosk.web.options import (
+    ServeOptionsError,
+    make_options,
+    normalize_public_url,
+    origin_matches,
+    origin_of,
+)
 from kiosk.web.server import KioskServer
 
 # --- options and origins ---------------------------------------------------------------
@@ -56,7 +62,8 @@ def test_a_bad_public_url_is_refused(bad: str) -> None:
 def test_a_wildcard_host_needs_a_public_url(host: str) -> None:
     with pytest.raises(ServeOptionsError, match="--public-url"):
         make_options(host=host)
-    assert make_options(host=host, public_url="https://k.example.org").host == host
+    assert make_options(host=host, public_url="https://k.example.org",
+                        no_password=True).host == host
 
 
 def test_an_ipv6_host_gets_brackets_in_its_url() -> None:
@@ -82,6 +89,72 @@ def test_impossible_values_name_their_option(kwargs: dict[str, object], option: 
 ])
 def test_origin_of_a_header(header: str, origin: str) -> None:
     assert origin_of(header) == origin
+
+
+@pytest.mark.parametrize("header", [
+    "http://127.0.0.1:18765.evil.example", "http://[::1", "http://127.0.0.1:99999",
+    "http://[::1]:x", "\x00\xff garbage",
+])
+def test_a_malformed_origin_never_matches(header: str) -> None:
+    assert not origin_matches(header, "http://127.0.0.1:8000")
+
+
+# --- exposure: a password for anything but loopback ---------------------------------------
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_loopback_needs_no_password(host: str) -> None:
+    assert make_options(host=host).password is None
+
+
+@pytest.mark.parametrize("host", ["192.0.2.2", "kiosk.example.org", "::"])
+def test_any_other_host_needs_a_password_or_no_password(host: str) -> None:
+    url = "https://kiosk.example.org"
+    with pytest.raises(ServeOptionsError, match=r"--password-file.*--no-password"):
+        make_options(host=host, public_url=url)
+    assert make_options(host=host, public_url=url, password="pw").password == "pw"
+    assert make_options(host=host, public_url=url, no_password=True).password is None
+
+
+def test_a_password_and_no_password_together_are_refused() -> None:
+    with pytest.raises(ServeOptionsError, match="cannot be used together"):
+        make_options(password="pw", no_password=True)
+
+
+# --- client addresses ------------------------------------------------------------------
+
+def test_the_client_address_is_the_peer_s_without_a_trusted_proxy() -> None:
+    assert client_address("192.0.2.7", trusted_proxy=None,
+                          forwarded_for=["203.0.113.5"]) == "192.0.2.7"
+    assert client_address("::ffff:192.0.2.7", trusted_proxy=None) == "192.0.2.7"
+    assert client_address(None, trusted_proxy=None) == "unknown"
+
+
+def test_forwarded_headers_from_any_other_peer_are_ignored() -> None:
+    assert client_address("192.0.2.66", trusted_proxy="10.0.0.1",
+                          forwarded_for=["203.0.113.5"],
+                          forwarded=["for=203.0.113.6"]) == "192.0.2.66"
+
+
+@pytest.mark.parametrize(("forwarded_for", "forwarded", "expected"), [
+    (["203.0.113.5"], [], "203.0.113.5"),
+    (["198.51.100.1, 203.0.113.5"], [], "203.0.113.5"),  # the proxy's own entry is last
+    (["198.51.100.1", "203.0.113.5"], [], "203.0.113.5"),
+    ([], ['for="[2001:db8::1]:4711";proto=https'], "2001:db8::1"),
+    ([], ["for=198.51.100.1, for=203.0.113.5:8443"], "203.0.113.5"),
+    (["not-an-address"], [], "10.0.0.1"),  # unusable: the proxy's own address
+    ([], ["for=unknown"], "10.0.0.1"),
+    ([], [], "10.0.0.1"),
+])
+def test_the_trusted_proxy_s_header_names_the_client(
+        forwarded_for: list[str], forwarded: list[str], expected: str) -> None:
+    assert client_address("10.0.0.1", trusted_proxy="10.0.0.1", forwarded_for=forwarded_for,
+                          forwarded=forwarded) == expected
+
+
+def test_the_trusted_proxy_must_be_an_ip_address() -> None:
+    assert make_options(trusted_proxy=" [::1] ").trusted_proxy == "::1"
+    with pytest.raises(ServeOptionsError, match="--trusted-proxy"):
+        make_options(trusted_proxy="proxy.example.org")
 
 
 # --- session environment ---------------------------------------------------------------
@@ -140,17 +213,36 @@ def test_the_gate_accepts_only_the_exact_password() -> None:
     assert "sesame" not in repr(gate)
 
 
-def test_a_failed_attempt_is_slow_and_a_good_one_is_not(monkeypatch: pytest.MonkeyPatch,
-                                                        ) -> None:
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    monkeypatch.setattr("kiosk.web.gate.asyncio.sleep", fake_sleep)
+def test_the_gate_refuses_an_address_after_five_wrong_passwords_a_minute() -> None:
     gate = PasswordGate("lobby sesame 42")
-    assert asyncio.run(gate.attempt("lobby sesame 42")) and slept == []
-    assert not asyncio.run(gate.attempt("guess")) and slept == [1.0]
+    outcomes = [gate.attempt("guess", "192.0.2.7", now=100.0 + i) for i in range(6)]
+    assert outcomes == [Attempt.REFUSED] * 5 + [Attempt.TOO_MANY]
+    # Not even the right password is checked while the address waits...
+    assert gate.attempt("lobby sesame 42", "192.0.2.7", now=110.0) is Attempt.TOO_MANY
+    assert gate.retry_after("192.0.2.7", now=110.0) == 50
+    # ...but it is again once the first failure is a minute old.
+    assert gate.attempt("lobby sesame 42", "192.0.2.7", now=160.0) is Attempt.ACCEPTED
+
+
+def test_one_address_s_wrong_passwords_never_hold_back_another() -> None:
+    gate = PasswordGate("lobby sesame 42")
+    for i in range(20):
+        gate.attempt("guess", "192.0.2.7", now=100.0 + i / 100)
+    assert gate.attempt("lobby sesame 42", "198.51.100.9", now=100.5) is Attempt.ACCEPTED
+    assert gate.retry_after("198.51.100.9", now=100.5) == 0
+
+
+def test_a_malformed_sign_in_form_counts_as_a_wrong_password() -> None:
+    gate = PasswordGate("lobby sesame 42")
+    assert gate.attempt(None, "192.0.2.7", now=1.0) is Attempt.REFUSED
+
+
+def test_the_failure_window_forgets_old_addresses_and_stays_bounded() -> None:
+    window = FailureWindow(5, 60.0, max_addresses=100)
+    for i in range(1_000):
+        window.record(f"10.0.{i // 256}.{i % 256}", now=float(i))
+    assert len(window._failures) <= 100
+    assert window.retry_after("10.0.3.231", now=999.0) == 0  # one failure is under the limit
 
 
 def test_gate_cookies_are_signed_expire_and_die_with_the_server() -> None:

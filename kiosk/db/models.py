@@ -163,3 +163,104 @@ class AuditEvent(Base):
     subject: Mapped[str] = mapped_column(String(64), default="", index=True)
     reference: Mapped[str | None] = mapped_column(String(8))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- sign-in (the OpenID Connect provider, kiosk/signin) ------------------------------
+
+class SigninClient(Base):
+    """A portal or app that may sign guardians in. A secret is kept only as SHA-256."""
+
+    __tablename__ = "signin_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    # None for a public client (the mobile app), which proves itself with PKCE instead.
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    # The exact redirect URIs, one per line, as registered.
+    redirect_uris: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class SigninSubject(Base):
+    """The stable `sub` of a guardian: random, never the username or the roster id."""
+
+    __tablename__ = "signin_subjects"
+
+    guardian_id: Mapped[int] = mapped_column(
+        ForeignKey("guardians.id", ondelete="CASCADE"), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SigninCode(Base):
+    """An authorization code, stored only as SHA-256; single use, short-lived."""
+
+    __tablename__ = "signin_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    nonce: Mapped[str | None] = mapped_column(Text)
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    auth_time: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SigninToken(Base):
+    """One issue of tokens: access (and for public clients refresh), only as SHA-256.
+
+    Rotated refresh tokens of one sign-in share a `family`; the family is revoked whole
+    when a used refresh token comes back or its code is replayed.
+    """
+
+    __tablename__ = "signin_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    access_expires_at: Mapped[datetime]
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    refresh_expires_at: Mapped[datetime | None]
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    family_created_at: Mapped[datetime]
+    code_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    issued_at: Mapped[datetime]
+    rotated_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class SigninKey(Base):
+    """An ID-token signing key (a JWK). The private part stays in the database."""
+
+    __tablename__ = "signin_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    algorithm: Mapped[str] = mapped_column(String(8))
+    private_jwk: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    # Set by `kiosk signin rotate-key`: it signs no more, and leaves /jwks once every
+    # ID token it signed has expired.
+    retired_at: Mapped[datetime | None]
+
+
+class SigninSecret(Base):
+    """Server secrets every provider process shares (the CSRF signing key)."""
+
+    __tablename__ = "signin_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

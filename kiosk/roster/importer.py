@@ -6,8 +6,20 @@ A bulk import is a full snapshot of the district:
 - a guardian missing from it (or not active) is taken out of the roster
   (`in_roster = False`); rows are never deleted, so accounts and keys keep their owner;
 - the guardian-student links become exactly the snapshot's.
-A guardian's account is active while at least one linked student is enrolled, so the
-import reports how many accounts it deactivated and reactivated.
+A guardian's account is active while the guardian's own row is in the snapshot, active
+and enabled (`in_roster`), AND at least one linked student is enrolled; the import
+reports how many accounts it deactivated and reactivated by that rule.
+
+Safety limit: a failed SIS export (a header and no rows, half the rows) looks like a
+district that withdrew everyone. An import that would withdraw more than
+max(10, 5 % rounded down) of the currently enrolled students, or take more than that
+share of the guardians now in the roster out of it, or that would leave none at all, is
+refused whole (`RosterSafetyLimit`, nothing written) unless `max_withdrawals` allows
+that many. A dry run gives the same verdict. The first import into an empty database
+has nothing to withdraw, so the limit never refuses it.
+
+Every import is audited, done or refused (outcome "refused", with the counts or the
+first problems); a dry run writes nothing, not even an audit event.
 
 Speed (SPEC §8): the existing rows are read once per table into dictionaries keyed by
 sourcedId, the differences are computed in Python, and only changed rows are written,
@@ -28,7 +40,15 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, select, tex
 from kiosk import audit
 from kiosk.audit import Action, Actor
 from kiosk.db.models import Base
-from kiosk.roster.parser import Roster, RosterGuardian, RosterStudent, parse_roster, paused_gc
+from kiosk.errors import KioskError, RosterError, RosterProblem
+from kiosk.roster.parser import (
+    USERS,
+    Roster,
+    RosterGuardian,
+    RosterStudent,
+    parse_roster,
+    paused_gc,
+)
 from kiosk.services.context import ServiceContext
 
 Progress = Callable[[int, int], None]
@@ -36,6 +56,11 @@ PROGRESS_TOTAL = 100
 CHUNK = 10_000
 # Any constant: two imports into one PostgreSQL database run one after the other.
 _IMPORT_LOCK_KEY = 0x6B696F736B
+# The safety limit: at most this many, or this percentage of the active ones, may go.
+MIN_WITHDRAWAL_LIMIT = 10
+WITHDRAWAL_PERCENT = 5
+# Problems named in a refused import's audit event (the total is always there).
+_AUDITED_PROBLEMS = 5
 
 _SCHOOLS: Table = Base.metadata.tables["schools"]
 _STUDENTS: Table = Base.metadata.tables["students"]
@@ -59,46 +84,98 @@ class ImportSummary:
     source: str = ""
     dry_run: bool = False
     schools: int = 0  # schools added or renamed
-    students_added: int = 0
+    students_added: int = 0  # new and enrolled
+    students_added_withdrawn: int = 0  # new, but tobedeleted or not enabled
     students_updated: int = 0  # name, number, username, grades or school changed
     students_withdrawn: int = 0
     students_reenrolled: int = 0
-    guardians_added: int = 0
+    guardians_added: int = 0  # new and active
+    guardians_added_inactive: int = 0  # new, but tobedeleted or not enabled
     guardians_updated: int = 0  # name, email or role changed, or back in the roster
-    guardians_removed_from_roster: int = 0
+    guardians_removed_from_roster: int = 0  # missing, or now tobedeleted or not enabled
     links: int = 0  # guardian-student links added or removed
     accounts_deactivated: int = 0
     accounts_reactivated: int = 0
+    rows_skipped: int = 0  # users.csv rows of other roles (teachers, administrators...)
 
     @property
     def changed(self) -> bool:
         return any(value for name, value in asdict(self).items()
-                   if name not in {"source", "dry_run"})
+                   if name not in {"source", "dry_run", "rows_skipped"})
 
     def counts(self) -> dict[str, int]:
         return {name: value for name, value in asdict(self).items()
                 if name not in {"source", "dry_run"}}
 
 
+class RosterSafetyLimit(RosterError):
+    """The import would withdraw too many students or guardians at once; nothing changed."""
+
+    def __init__(self, reason: str, summary: ImportSummary) -> None:
+        super().__init__("{reason}", problems=[RosterProblem(USERS, None, reason)])
+        self.summary = summary
+
+    def text(self, translate: Any = None) -> str:
+        return self.problems[0].reason
+
+
+def withdrawal_limit(active: int) -> int:
+    """How many of `active` students (or guardians) one import may withdraw by default."""
+    return max(MIN_WITHDRAWAL_LIMIT, active * WITHDRAWAL_PERCENT // 100)
+
+
 def import_roster(ctx: ServiceContext, actor: Actor, path: str | Path, *,
-                  dry_run: bool = False, progress: Progress | None = None) -> ImportSummary:
-    """Read the bundle at `path` (folder or .zip), check it whole, then apply it."""
-    roster = parse_roster(path)
+                  dry_run: bool = False, max_withdrawals: int | None = None,
+                  progress: Progress | None = None) -> ImportSummary:
+    """Read the bundle at `path` (folder or .zip), check it whole, then apply it.
+
+    A malformed bundle raises `RosterError` listing its problems, one past the safety
+    limit `RosterSafetyLimit`; either way nothing changes, and (unless `dry_run`) the
+    refusal is audited.
+    """
+    try:
+        roster = parse_roster(path)
+    except RosterError as error:
+        if not dry_run:
+            _audit_refused(ctx, actor, Path(path).name or str(path), error)
+        raise
     if progress is not None:
         progress(20, PROGRESS_TOTAL)
-    return apply_roster(ctx, actor, roster, dry_run=dry_run, progress=progress,
-                        progress_start=20)
+    return apply_roster(ctx, actor, roster, dry_run=dry_run, max_withdrawals=max_withdrawals,
+                        progress=progress, progress_start=20)
+
+
+def _audit_refused(ctx: ServiceContext, actor: Actor, source: str, error: RosterError) -> None:
+    """A refused import's audit event: the problem count and the first few problems."""
+    detail = {"source": source, "problems": error.total,
+              "first": [str(problem) for problem in error.problems[:_AUDITED_PROBLEMS]]}
+    try:
+        with ctx.database.unit_of_work() as uow:
+            audit.record(uow.session, ctx.clock, actor, Action.ROSTER_IMPORT,
+                         outcome="refused", subject=source[:64],
+                         detail=json.dumps(detail, ensure_ascii=False))
+            uow.commit()
+    except KioskError as failure:
+        # The database cannot take the event (down, not set up): the bundle's own
+        # problems are still what the user must see; the failure is chained to them.
+        raise error from failure
 
 
 def apply_roster(ctx: ServiceContext, actor: Actor, roster: Roster, *, dry_run: bool = False,
-                 progress: Progress | None = None, progress_start: int = 0) -> ImportSummary:
-    """Make the database match the snapshot, in one transaction; `dry_run` writes nothing."""
+                 max_withdrawals: int | None = None, progress: Progress | None = None,
+                 progress_start: int = 0) -> ImportSummary:
+    """Make the database match the snapshot, in one transaction; `dry_run` writes nothing.
+
+    `max_withdrawals` replaces the safety limit: that many students, and that many
+    guardians, may leave in this import (None: the default limit).
+    """
     with paused_gc():
-        return _apply(ctx, actor, roster, dry_run, progress, progress_start)
+        return _apply(ctx, actor, roster, dry_run, max_withdrawals, progress, progress_start)
 
 
 def _apply(ctx: ServiceContext, actor: Actor, roster: Roster, dry_run: bool,
-           progress: Progress | None, progress_start: int) -> ImportSummary:
+           max_withdrawals: int | None, progress: Progress | None,
+           progress_start: int) -> ImportSummary:
     with ctx.database.unit_of_work(read_only=dry_run) as uow:
         connection = uow.session.connection()
         if connection.dialect.name == "postgresql" and not dry_run:
@@ -106,6 +183,15 @@ def _apply(ctx: ServiceContext, actor: Actor, roster: Roster, dry_run: bool,
                                {"key": _IMPORT_LOCK_KEY})
         plan = _Plan.compute(connection, roster)
         summary = plan.summary(roster.source, dry_run)
+        refusal = plan.safety_refusal(max_withdrawals)
+        if refusal is not None:
+            if not dry_run:
+                audit.record(uow.session, ctx.clock, actor, Action.ROSTER_IMPORT,
+                             outcome="refused", subject=roster.source[:64],
+                             detail=json.dumps({"source": roster.source, "reason": refusal,
+                                                **summary.counts()}, ensure_ascii=False))
+                uow.commit()
+            raise RosterSafetyLimit(refusal, summary)
         if dry_run:
             if progress is not None:
                 progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
@@ -179,6 +265,8 @@ class _Plan:
     links_insert: list[tuple[str, str]] = field(default_factory=list)  # sourcedIds
     links_delete: list[tuple[int, int]] = field(default_factory=list)  # database ids
     counts: dict[str, int] = field(default_factory=dict)
+    # Students enrolled and guardians in the roster, before and after the import.
+    active: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
     def compute(cls, connection: Connection, roster: Roster) -> _Plan:
@@ -239,9 +327,15 @@ class _Plan:
         for sourced_id, row in existing.items():
             if sourced_id not in seen and row.enrolled:
                 self.students_withdraw.append(row.id)
-        self.counts.update(students_added=len(self.students_insert), students_updated=updated,
+        added = sum(1 for student in self.students_insert if student.enrolled)
+        self.counts.update(students_added=added,
+                           students_added_withdrawn=len(self.students_insert) - added,
+                           students_updated=updated,
                            students_withdrawn=withdrawn + len(self.students_withdraw),
                            students_reenrolled=reenrolled)
+        self.active["students"] = (sum(1 for row in existing.values() if row.enrolled),
+                                   sum(1 for student in self.roster.students
+                                       if student.enrolled))
 
     def _plan_guardians(self, existing: dict[str, Any]) -> None:
         updated = removed = 0
@@ -264,9 +358,14 @@ class _Plan:
         for sourced_id, row in existing.items():
             if sourced_id not in seen and row.in_roster:
                 self.guardians_remove.append(row.id)
-        self.counts.update(guardians_added=len(self.guardians_insert),
+        added = sum(1 for guardian in self.guardians_insert if guardian.active)
+        self.counts.update(guardians_added=added,
+                           guardians_added_inactive=len(self.guardians_insert) - added,
                            guardians_updated=updated,
                            guardians_removed_from_roster=removed + len(self.guardians_remove))
+        self.active["guardians"] = (sum(1 for row in existing.values() if row.in_roster),
+                                    sum(1 for guardian in self.roster.guardians
+                                        if guardian.active))
 
     def _plan_links(self, old_links: Sequence[Any], students: dict[str, Any],
                     guardians: dict[str, Any], with_account: set[int]) -> None:
@@ -279,17 +378,45 @@ class _Plan:
         self.links_insert = sorted(pair for pair in new if pair not in old)
         self.counts["links"] = len(self.links_delete) + len(self.links_insert)
 
-        # Accounts whose "active" state changes: active = a linked student is enrolled.
-        account_holders = {guardian_sourced[g] for g in with_account if g in guardian_sourced}
+        # Accounts whose "active" state changes. Active: the guardian's own row is in
+        # the roster (active, enabled), and a linked student is enrolled.
+        holders_before = {guardian_sourced[g] for g in with_account
+                          if g in guardian_sourced and guardians[guardian_sourced[g]].in_roster}
+        holders_after = {guardian_sourced[g] for g in with_account if g in guardian_sourced}
+        holders_after &= {g.sourced_id for g in self.roster.guardians if g.active}
         was_enrolled = {sid for sid, row in students.items() if row.enrolled}
         now_enrolled = {s.sourced_id for s in self.roster.students if s.enrolled}
-        active_before = {g for g, s in old if g in account_holders and s in was_enrolled}
-        active_after = {g for g, s in new if g in account_holders and s in now_enrolled}
+        active_before = {g for g, s in old if g in holders_before and s in was_enrolled}
+        active_after = {g for g, s in new if g in holders_after and s in now_enrolled}
         self.counts.update(accounts_deactivated=len(active_before - active_after),
                            accounts_reactivated=len(active_after - active_before))
 
     def summary(self, source: str, dry_run: bool) -> ImportSummary:
-        return ImportSummary(source=source, dry_run=dry_run, **self.counts)
+        return ImportSummary(source=source, dry_run=dry_run, rows_skipped=self.roster.skipped,
+                             **self.counts)
+
+    def safety_refusal(self, max_withdrawals: int | None) -> str | None:
+        """Why this import must not go ahead under the safety limit, or None when it may."""
+        going = {"students": self.counts["students_withdrawn"],
+                 "guardians": self.counts["guardians_removed_from_roster"]}
+        verbs = {"students": "withdraw", "guardians": "take"}
+        tails = {"students": "", "guardians": " out of the roster"}
+        over: list[str] = []
+        for kind in ("students", "guardians"):
+            before, after = self.active[kind]
+            limit = withdrawal_limit(before) if max_withdrawals is None else max_withdrawals
+            none_left = max_withdrawals is None and before > 0 and after == 0
+            if going[kind] > limit or none_left:
+                over.append(f"{verbs[kind]} {going[kind]} of the {before} active {kind}"
+                            f"{tails[kind]}" + (", leaving none" if after == 0 else "")
+                            + (f" (the limit is {limit})" if going[kind] > limit else ""))
+        if not over:
+            return None
+        needed = max(going.values())
+        return (f"Refused by the roster safety limit; nothing was changed. This roster would "
+                f"{' and '.join(over)}. A failed or partial export from the student "
+                f"information system looks like this, so check it first. If it is right, "
+                f"import it again allowing {needed} withdrawals (--max-withdrawals {needed}).")
 
     def write_count(self) -> int:
         return sum(len(rows) for rows in (

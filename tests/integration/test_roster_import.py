@@ -92,7 +92,10 @@ def count(ctx: ServiceContext, model: Any) -> int:
 
 
 def zeros(summary: ImportSummary) -> bool:
-    return not summary.changed and set(summary.counts().values()) == {0}
+    """Nothing changed (skipped rows are counted, but are no change)."""
+    counts = summary.counts()
+    counts.pop("rows_skipped")
+    return not summary.changed and set(counts.values()) == {0}
 
 
 def make_account(ctx: ServiceContext, guardian: str, username: str) -> None:
@@ -105,10 +108,11 @@ def make_account(ctx: ServiceContext, guardian: str, username: str) -> None:
 def test_an_import_creates_schools_students_guardians_and_links(ctx: ServiceContext) -> None:
     summary = import_roster(ctx, ADMIN, BASIC)
     assert summary.counts() == {
-        "schools": 3, "students_added": 4, "students_updated": 0, "students_withdrawn": 0,
-        "students_reenrolled": 0, "guardians_added": 4, "guardians_updated": 0,
+        "schools": 3, "students_added": 2, "students_added_withdrawn": 2,
+        "students_updated": 0, "students_withdrawn": 0, "students_reenrolled": 0,
+        "guardians_added": 4, "guardians_added_inactive": 0, "guardians_updated": 0,
         "guardians_removed_from_roster": 0, "links": 6, "accounts_deactivated": 0,
-        "accounts_reactivated": 0}
+        "accounts_reactivated": 0, "rows_skipped": 2}
     assert (summary.source, summary.dry_run) == ("basic", False)
     with ctx.database.unit_of_work(read_only=True) as uow:
         session = uow.session
@@ -155,7 +159,8 @@ def test_each_import_is_audited_with_its_summary(ctx: ServiceContext) -> None:
     assert (events[0].actor, events[0].subject) == ("cli:admin", "basic")
     detail = json.loads(events[0].detail)
     assert detail["source"] == "basic"
-    assert (detail["students_added"], detail["guardians_added"], detail["links"]) == (4, 4, 6)
+    assert (detail["students_added"], detail["guardians_added"], detail["links"]) == (2, 4, 6)
+    assert events[0].outcome == "ok"
 
 
 def test_a_student_missing_from_the_snapshot_is_withdrawn_and_the_account_goes_inactive(
@@ -167,7 +172,8 @@ def test_a_student_missing_from_the_snapshot_is_withdrawn_and_the_account_goes_i
     rows = without(basic_rows(), "stu-1", "stu-2")
     row_of(rows, "gua-1")[col("agentSourcedIds")] = ""
     row_of(rows, "gua-2")[col("agentSourcedIds")] = ""
-    summary = import_roster(ctx, ADMIN, write(tmp_path / "next", rows))
+    # Both enrolled students go: past the safety limit unless allowed.
+    summary = import_roster(ctx, ADMIN, write(tmp_path / "next", rows), max_withdrawals=2)
     assert (summary.students_withdrawn, summary.links, summary.accounts_deactivated) == (2, 4, 1)
     assert (summary.students_added, summary.guardians_removed_from_roster) == (0, 0)
     with pytest.raises(AccountInactive):
@@ -187,7 +193,7 @@ def test_a_student_marked_tobedeleted_is_withdrawn_but_keeps_the_family(
     rows = basic_rows()
     row_of(rows, "stu-1")[col("status")] = "tobedeleted"
     row_of(rows, "stu-2")[col("enabledUser")] = "FALSE"
-    summary = import_roster(ctx, ADMIN, write(tmp_path / "next", rows))
+    summary = import_roster(ctx, ADMIN, write(tmp_path / "next", rows), max_withdrawals=2)
     assert (summary.students_withdrawn, summary.students_updated, summary.links) == (2, 0, 0)
     assert summary.accounts_deactivated == 1
     with pytest.raises(AccountInactive):
@@ -235,7 +241,9 @@ def test_a_malformed_bundle_changes_nothing(ctx: ServiceContext, tmp_path: Path)
     assert str(caught.value) == (
         "users.csv, line 4: agentSourcedIds names 'stu-1', which is not in users.csv\n"
         f"users.csv, line {len(rows)}: enabledUser must be true or false, not 'perhaps'")
-    assert state(ctx) == before
+    after = state(ctx)
+    assert len(after.pop("audit_events")) == len(before.pop("audit_events")) + 1
+    assert after == before
 
 
 def test_a_failure_while_writing_rolls_the_whole_import_back(
@@ -267,17 +275,17 @@ def test_a_dry_run_reports_the_same_summary_and_writes_nothing(
     row_of(rows, "stu-4")[col("agentSourcedIds")] = ""
     bundle = write(tmp_path / "next", rows)
     before = state(ctx)
-    dry = import_roster(ctx, ADMIN, bundle, dry_run=True)
+    dry = import_roster(ctx, ADMIN, bundle, dry_run=True, max_withdrawals=2)
     assert dry.dry_run and dry.changed
     assert state(ctx) == before
-    real = import_roster(ctx, ADMIN, bundle)
+    real = import_roster(ctx, ADMIN, bundle, max_withdrawals=2)
     assert dry.counts() == real.counts()
     assert real.counts()["accounts_deactivated"] == 1
 
 
 def test_a_dry_run_on_an_empty_database_writes_nothing(ctx: ServiceContext) -> None:
     summary = import_roster(ctx, ADMIN, BASIC, dry_run=True)
-    assert (summary.students_added, summary.guardians_added, summary.links) == (4, 4, 6)
+    assert (summary.students_added, summary.guardians_added, summary.links) == (2, 4, 6)
     assert count(ctx, Student) == count(ctx, Guardian) == count(ctx, AuditEvent) == 0
 
 
@@ -287,7 +295,7 @@ def test_a_zip_and_a_folder_import_the_same_rows(ctx: ServiceContext, tmp_path: 
         for name in (USERS, ORGS, MANIFEST):
             bundle.write(BASIC / name, f"export/{name}")
     first = import_roster(ctx, ADMIN, archive)
-    assert (first.source, first.students_added, first.links) == ("export.zip", 4, 6)
+    assert (first.source, first.students_added, first.links) == ("export.zip", 2, 6)
     assert zeros(import_roster(ctx, ADMIN, BASIC))
 
 
@@ -303,7 +311,9 @@ def test_a_synthetic_district_imports_whole_and_again_as_a_no_op(
     district = generate(1500, seed=21)
     bundle = write_bundle(district, tmp_path / "district", as_zip=True)
     summary = import_roster(ctx, ADMIN, bundle)
-    assert (summary.students_added, summary.guardians_added) == (1500, district.guardians)
+    assert (summary.students_added + summary.students_added_withdrawn,
+            summary.guardians_added + summary.guardians_added_inactive) == (
+        1500, district.guardians)
     assert summary.links == sum(len(h.student_ids) * len(h.guardian_ids)
                                 for h in district.households)
     assert count(ctx, Student) == 1500 and count(ctx, Guardian) == district.guardians
@@ -322,7 +332,7 @@ def test_the_password_column_never_reaches_the_database(
     import_roster(ctx, ADMIN, bundle)
     extra = basic_rows()  # the basic bundle's guardians and students, with its passwords
     shutil.rmtree(bundle)
-    import_roster(ctx, ADMIN, write(tmp_path / "basic", extra))
+    import_roster(ctx, ADMIN, write(tmp_path / "basic", extra), max_withdrawals=1000)
 
     with ctx.database.unit_of_work(read_only=True) as uow:
         checked = 0
@@ -357,7 +367,11 @@ def test_cli_import_prints_one_json_document_and_exits_0(cli_database: str) -> N
     result = run(cli_database, "roster", "import", str(BASIC), "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert (document["students_added"], document["links"], document["dry_run"]) == (4, 6, False)
+    assert set(document) == {"ok", "dry_run", "summary", "errors"}
+    assert (document["ok"], document["dry_run"], document["errors"]) == (True, False, [])
+    summary = document["summary"]
+    assert (summary["students_added"], summary["students_added_withdrawn"], summary["links"],
+            summary["rows_skipped"], summary["problems"]) == (2, 2, 6, 2, 0)
     again = run(cli_database, "roster", "import", str(BASIC))
     assert again.exit_code == 0
     assert "already up to date; nothing changed" in again.stdout
@@ -369,7 +383,7 @@ def test_cli_dry_run_says_nothing_was_written(cli_database: str) -> None:
     assert "nothing was written" in result.stdout
     assert "students added" in result.stdout
     assert json.loads(run(cli_database, "roster", "import", str(BASIC), "--json").stdout)[
-        "students_added"] == 4
+        "summary"]["students_added"] == 2
 
 
 def test_cli_refuses_a_malformed_bundle_with_one_line_and_exit_1(
@@ -392,3 +406,69 @@ def test_cli_bad_usage_exits_2(cli_database: str) -> None:
     assert run(cli_database, "roster", "import", str(BASIC), "--no-such-flag").exit_code == 2
     help_text = run(cli_database, "roster", "import", "--help")
     assert help_text.exit_code == 0 and "--dry-run" in help_text.stdout
+
+
+def test_cli_json_on_a_malformed_bundle_lists_every_error_and_exits_1(
+        cli_database: str, tmp_path: Path) -> None:
+    rows = basic_rows()
+    rows[2][col("enabledUser")] = "maybe"
+    rows[5][col("status")] = "gone"
+    result = run(cli_database, "roster", "import", str(write(tmp_path / "bad", rows)), "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert (document["ok"], document["dry_run"], document["summary"]["problems"]) == (
+        False, False, 2)
+    assert document["errors"] == [
+        {"file": "users.csv", "line": 3, "reason": "enabledUser must be true or false, "
+                                                   "not 'maybe'"},
+        {"file": "users.csv", "line": 6, "reason": "unknown status 'gone' (expected active, "
+                                                   "tobedeleted or empty)"}]
+    assert result.stderr == ("kiosk: the roster was refused with 2 problems (listed in the "
+                             "JSON errors); nothing was changed\n")
+
+
+def test_cli_lists_every_bad_line_the_first_100_then_how_many_more(
+        cli_database: str, tmp_path: Path) -> None:
+    rows = [list(USERS_HEADER)] + [
+        [f"stu-{n}", "active", "", "true", "sch-404", "student", "", "", "Kid", f"No{n}", "",
+         str(n), "", "", "", "", "03", ""] for n in range(1999)]
+    result = run(cli_database, "roster", "import", str(write(tmp_path / "bad", rows)))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == "kiosk: the roster was refused with 1999 problems; nothing was changed:"
+    assert lines[1] == ("  users.csv, line 2: orgSourcedIds names 'sch-404', which is not in "
+                        "orgs.csv")
+    assert lines[100].startswith("  users.csv, line 101: ")
+    assert lines[101:] == ["  and 1899 more"]
+
+
+def test_cli_refuses_past_the_safety_limit_and_max_withdrawals_allows_it(
+        cli_database: str, tmp_path: Path) -> None:
+    assert run(cli_database, "roster", "import", str(BASIC)).exit_code == 0
+    header_only = write(tmp_path / "empty", [list(USERS_HEADER)])
+    refused = run(cli_database, "roster", "import", str(header_only), "--json")
+    assert refused.exit_code == 1
+    document = json.loads(refused.stdout)
+    assert (document["ok"], document["summary"]["students_withdrawn"],
+            document["summary"]["guardians_removed_from_roster"]) == (False, 2, 4)
+    [error] = document["errors"]
+    assert (error["file"], error["line"]) == ("users.csv", None)
+    assert "withdraw 2 of the 2 active students, leaving none" in error["reason"]
+    assert refused.stderr.startswith("kiosk: Refused by the roster safety limit; nothing was "
+                                     "changed.")
+    assert refused.stderr.count("\n") == 1
+
+    dry = run(cli_database, "roster", "import", str(header_only), "--dry-run")
+    assert dry.exit_code == 1 and "roster safety limit" in dry.stderr
+    allowed = run(cli_database, "roster", "import", str(header_only), "--max-withdrawals", "4",
+                  "--json")
+    assert allowed.exit_code == 0, allowed.output
+    assert json.loads(allowed.stdout)["summary"]["students_withdrawn"] == 2
+
+
+def test_cli_max_withdrawals_must_be_a_whole_number(cli_database: str) -> None:
+    for value in ("-1", "many"):
+        result = run(cli_database, "roster", "import", str(BASIC), "--max-withdrawals", value)
+        assert result.exit_code == 2
+        assert "--max-withdrawals" in result.stderr

@@ -28,13 +28,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 from textual.worker import WorkerFailed
 
+from kiosk.app_base import AppBase
 from kiosk.clock import Clock, SystemClock
 from kiosk.flow import INITIAL_STATE, Event, State, TransitionRefused, next_state
 from kiosk.i18n import DEFAULT_LANGUAGE, translator
@@ -83,7 +83,7 @@ _ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown,
                     events.MouseScrollUp, events.Paste)
 
 
-class KioskApp(App[None], inherit_bindings=False):
+class KioskApp(AppBase):
     """The parent kiosk.
 
     KioskApp() reads the settings and builds its own services. Tests and `kiosk demo`

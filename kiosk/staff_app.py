@@ -14,9 +14,9 @@ import sys
 from typing import ClassVar
 
 from textual import events, on
-from textual.app import App
 from textual.binding import Binding, BindingType
 
+from kiosk.app_base import AppBase
 from kiosk.audit import Actor
 from kiosk.clock import Clock
 from kiosk.services.context import ServiceContext
@@ -44,14 +44,19 @@ CRASH_MESSAGE = ("The staff console hit an unexpected error and closed; nothing 
                  "Log in again, and tell district IT if it happens again.")
 
 
-class StaffApp(App[None]):
-    """Staff log in, find families, act on accounts and keys; admins manage staff."""
+class StaffApp(AppBase):
+    """Staff log in, find families, act on accounts and keys; admins manage staff.
+
+    Tab and Shift+Tab come from AppBase (priority: keys typed together still land in
+    the field they were meant for).
+    """
 
     TITLE = "Portal Kiosk staff console"
     CSS_PATH = STYLESHEET
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "help_quit", show=False, system=True),  # says ctrl+q quits
     ]
     IDLE_CHECK_SECONDS: ClassVar[float] = 5.0
 

@@ -1,9 +1,10 @@
 """What every parent screen shares: no inherited keys, a translator, service calls.
 
-`KioskScreen` drops Screen's default bindings (ctrl+c copies selected text) and keeps
-only Tab / Shift+Tab. `FormScreen` runs service calls in a thread worker with a visible
-busy line, ignores a second submit while one runs, and shows expected errors in
-`#form-error` (and nothing else there).
+`KioskScreen` drops Screen's default bindings (ctrl+c copies selected text); Tab and
+Shift+Tab are the app's (kiosk.app_base), so they hold on every screen and dialog.
+`FormScreen` runs service calls in a thread worker with a visible busy line, ignores
+a second submit while one runs, and shows expected errors in `#form-error` (and
+nothing else there).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
@@ -30,12 +31,6 @@ if TYPE_CHECKING:
     from kiosk.services.parent import ParentServices
 
 SERVICE_GROUP = "service"
-# Priority: the focus moves before the next key is handed to a widget, so fast typing
-# (or a terminal that delivers keys in bursts) never lands in the field just left.
-FOCUS_BINDINGS: list[BindingType] = [
-    Binding("tab", "app.focus_next", show=False, priority=True),
-    Binding("shift+tab", "app.focus_previous", show=False, priority=True),
-]
 
 
 @dataclass(frozen=True)
@@ -49,7 +44,7 @@ class ScreenContext:
 
 
 class KioskScreen(Screen[None], inherit_bindings=False):
-    BINDINGS: ClassVar[list[BindingType]] = FOCUS_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(self, context: ScreenContext, *, id: str) -> None:
         super().__init__(id=id)
@@ -61,7 +56,7 @@ class KioskScreen(Screen[None], inherit_bindings=False):
 
 
 class KioskModal(ModalScreen[bool], inherit_bindings=False):
-    BINDINGS: ClassVar[list[BindingType]] = FOCUS_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = []
 
 
 class FormScreen(KioskScreen):

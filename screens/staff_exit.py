@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.errors import KioskError
 from kiosk.i18n import Translate
-from screens.base import FOCUS_BINDINGS, KioskModal
+from screens.base import KioskModal
 from screens.kiosk_input import KioskInput
 from screens.plain_text import PlainText
 
@@ -25,8 +25,7 @@ STAFF_GROUP = "staff-exit"
 class StaffExitDialog(KioskModal):
     """`verify(username, password)` blocks (argon2) and raises LoginFailed when wrong."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *FOCUS_BINDINGS, Binding("escape", "cancel", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
 
     def __init__(self, translate: Translate, verify: Callable[[str, str], object]) -> None:
         super().__init__(id="staff-exit")

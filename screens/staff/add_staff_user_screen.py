@@ -51,7 +51,13 @@ class AddStaffUserScreen(ModalScreen[StaffUserView | None]):
     def on_mount(self) -> None:
         self.query_one("#new-username", Input).focus()
 
+    @on(Input.Submitted, "#new-username")
+    @on(Input.Submitted, "#new-password")
+    def _next_field(self) -> None:
+        self.focus_next()
+
     @on(Button.Pressed, "#add")
+    @on(Input.Submitted, "#new-password-verify")
     def _add(self) -> None:
         username = self.query_one("#new-username", Input).value.strip()
         password = self.query_one("#new-password", Input).value

@@ -1,0 +1,129 @@
+"""The console's roster panel: the role is checked on every import, refusals are explained."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from builders import CLERK
+from staff_helpers import ADMIN_PASSWORD, SIZE, log_in, press, settle, text_of
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, Input, TabbedContent
+
+from kiosk.audit import Action, AuditFilter
+from kiosk.roster.importer import import_roster
+from kiosk.services.context import ServiceContext
+from kiosk.services.staff import audit_events, search_guardians, set_staff_user
+from kiosk.staff_app import StaffApp
+
+USERS_HEADER = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+                "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
+                "agentSourcedIds,grades,password")
+ROSTER_ROWS = (
+    "stu-9,active,2026-08-01,true,sch-9,student,,,Ana,Quintero,,S-9001,,,,gua-9,03,",
+    "gua-9,active,2026-08-01,true,sch-9,guardian,,,Marta,Quintero,,,marta@example.org,,,"
+    "stu-9,,",
+)
+
+
+def write_roster(folder: Path, *users: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "orgs.csv").write_text(
+        "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+        "sch-9,active,2026-08-01,Hillside Elementary,school,HS,\n", encoding="utf-8")
+    (folder / "users.csv").write_text("\n".join((USERS_HEADER, *users)) + "\n",
+                                      encoding="utf-8")
+    return folder
+
+
+async def open_roster_tab(pilot: Pilot[None], path: Path, *, dry_run: bool) -> None:
+    screen = pilot.app.screen
+    screen.query_one("#tabs", TabbedContent).active = "tab-roster"
+    await settle(pilot)
+    screen.query_one("#roster-path", Input).value = str(path)
+    screen.query_one("#roster-dry-run", Checkbox).value = dry_run
+
+
+async def import_for_real(pilot: Pilot[None]) -> None:
+    await press(pilot, "#roster-import")
+    assert pilot.app.screen.id == "confirm"
+    await pilot.press("y")
+    await settle(pilot)
+
+
+def roster_imports(ctx: ServiceContext) -> list[str]:
+    return [event.outcome
+            for event in audit_events(ctx, AuditFilter(action=Action.ROSTER_IMPORT))]
+
+
+async def test_an_admin_demoted_after_logging_in_cannot_import_a_roster(
+        make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "roster", *ROSTER_ROWS)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await open_roster_tab(pilot, roster, dry_run=False)
+        set_staff_user(ctx, CLERK, "boss", role="staff")  # another admin demotes boss
+
+        await import_for_real(pilot)
+        assert text_of(pilot, "#roster-summary") == "Only an administrator can do that."
+        app.screen.query_one("#roster-dry-run", Checkbox).value = True
+        await press(pilot, "#roster-import")
+        assert text_of(pilot, "#roster-summary") == "Only an administrator can do that."
+    assert search_guardians(ctx, "quintero").results == ()
+    assert roster_imports(ctx) == []
+
+
+async def test_a_refused_roster_shows_its_first_problems_and_how_many_more(
+        make_app: Callable[[], StaffApp], tmp_path: Path) -> None:
+    bad = [f"stu-{n},active,,maybe,sch-9,student,,,Kid,No{n},,{n},,,,,03," for n in range(30)]
+    roster = write_roster(tmp_path / "roster", *bad)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await open_roster_tab(pilot, roster, dry_run=True)
+        await press(pilot, "#roster-import")
+        lines = text_of(pilot, "#roster-summary").splitlines()
+    assert lines[0] == "The roster was refused: 30 problems."
+    assert lines[1] == "  users.csv, line 2: enabledUser must be true or false, not 'maybe'"
+    assert lines[20].startswith("  users.csv, line 21: ")
+    assert lines[21:] == ["  and 10 more (kiosk roster import --dry-run lists the first 100)",
+                          "Nothing was changed."]
+
+
+async def test_the_safety_limit_is_explained_and_allow_withdrawals_overrides_it(
+        make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
+    import_roster(ctx, CLERK, write_roster(tmp_path / "full", *ROSTER_ROWS))
+    header_only = write_roster(tmp_path / "empty")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await open_roster_tab(pilot, header_only, dry_run=False)
+        await import_for_real(pilot)
+        refused = text_of(pilot, "#roster-summary")
+        assert refused.startswith("Refused by the roster safety limit; nothing was changed. "
+                                  "This roster would withdraw 1 of the 1 active students, "
+                                  "leaving none")
+        assert refused.endswith('To allow them here, type that number in "Allow withdrawals" '
+                                "and import again.")
+        assert "Traceback" not in refused
+        assert len(search_guardians(ctx, "quintero").results) == 1
+
+        app.screen.query_one("#roster-max-withdrawals", Input).value = "1"
+        await import_for_real(pilot)
+        done = text_of(pilot, "#roster-summary")
+    assert done.startswith("The roster was imported.")
+    assert "students withdrawn: 1" in done
+    assert sorted(roster_imports(ctx)) == ["ok", "ok", "refused"]
+
+
+async def test_allow_withdrawals_takes_a_whole_number(
+        make_app: Callable[[], StaffApp], tmp_path: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        await open_roster_tab(pilot, tmp_path, dry_run=True)
+        app.screen.query_one("#roster-max-withdrawals", Input).value = "-5"
+        await press(pilot, "#roster-import")
+        assert text_of(pilot, "#roster-summary").startswith(
+            "Allow withdrawals takes a whole number")

@@ -1,8 +1,13 @@
 """Parent login and password change.
 
-Login reads the account in a read-only transaction, verifies the password outside
-any write lock (argon2 is slow on purpose), then records the outcome in one short
-write transaction whose counter update is atomic in SQL.
+Login reads the account in a read-only transaction, then reserves the attempt: one
+short write transaction counts it as a failure, by a conditional UPDATE that only
+passes while the account is not locked (throttle.reserve_login_attempt). Only a
+reserved attempt has its password verified, outside any write lock (argon2 is slow
+on purpose); the outcome is then recorded in one more short write transaction: a
+success resets the count, a wrong password keeps the one it reserved. So however
+many guesses arrive at once, no more are checked than the failures left before the
+lock, and a right password that comes once the account is locked is refused.
 """
 
 from __future__ import annotations
@@ -50,12 +55,15 @@ def log_in(ctx: ServiceContext, actor: Actor, username: str, password: str) -> L
         ctx.hashing.dummy_verify(password)  # unknown users cost the same time
         # The typed name is not logged: it may be a password typed in the wrong box.
         raise _audited(ctx, actor, LoginFailed(), Action.LOGIN, detail="unknown username")
-    if snapshot.locked:
+    failures = None if snapshot.locked else _reserve_attempt(ctx, snapshot.id)
+    if failures is None:
+        # Locked (perhaps by an attempt that came at the same moment): not counted,
+        # not checked, and the same message after the same time.
         ctx.hashing.dummy_verify(password)
         raise _audited(ctx, actor, LoginFailed(), Action.LOGIN, snapshot, detail="locked",
                        outcome="locked")
     if not ctx.hashing.verify(snapshot.password_hash, password):
-        raise _failed_attempt(ctx, actor, snapshot, LoginFailed())
+        raise _failed_attempt(ctx, actor, snapshot, failures, LoginFailed())
     new_hash = (ctx.hashing.hash(password)
                 if ctx.hashing.needs_rehash(snapshot.password_hash) else None)
     with ctx.database.unit_of_work() as uow:
@@ -96,8 +104,12 @@ def change_password(ctx: ServiceContext, actor: Actor, account_id: int, current:
     if snapshot is None or snapshot.locked or snapshot.disabled:
         raise LoginFailed()
     ctx.policy.check(new, username=snapshot.username, verify=verify, current=current)
+    # The current password is checked like a login: reserved first, counted if wrong.
+    failures = _reserve_attempt(ctx, snapshot.id)
+    if failures is None:
+        raise LoginFailed()
     if not ctx.hashing.verify(snapshot.password_hash, current):
-        raise _failed_attempt(ctx, actor, snapshot, WrongCurrentPassword(),
+        raise _failed_attempt(ctx, actor, snapshot, failures, WrongCurrentPassword(),
                               action=Action.PASSWORD_CHANGE)
     new_hash = ctx.hashing.hash(new)
     with ctx.database.unit_of_work() as uow:
@@ -105,7 +117,8 @@ def change_password(ctx: ServiceContext, actor: Actor, account_id: int, current:
         now = ctx.clock.now()
         session.execute(update(Account).where(Account.id == account_id).values(
             password_hash=new_hash, password_changed_at=now, must_change_password=False,
-            temporary_expires_at=None, failed_logins=0, locked_until=None))
+            temporary_expires_at=None, failed_logins=0, locked_until=None,
+            hard_locked=False))
         audit.record(session, ctx.clock, actor, Action.PASSWORD_CHANGE,
                      guardian_id=snapshot.guardian_id, subject=snapshot.canonical,
                      detail="forced" if snapshot.must_change_password else "voluntary")
@@ -146,17 +159,24 @@ def _snapshot(ctx: ServiceContext, *, canonical: str | None = None,
             temporary_expires_at=account.temporary_expires_at)
 
 
-def _failed_attempt(ctx: ServiceContext, actor: Actor, snapshot: _AccountSnapshot,
-                    error: KioskError, action: str = Action.LOGIN) -> KioskError:
-    """Count a wrong password atomically and audit it; return the error to raise."""
+def _reserve_attempt(ctx: ServiceContext, account_id: int) -> int | None:
+    """Count this attempt before its password is checked; None if the account is locked."""
     with ctx.database.unit_of_work() as uow:
-        failures = throttle.register_login_failure(uow.session, Account, snapshot.id,
-                                                   ctx.clock.now())
+        failures = throttle.reserve_login_attempt(uow.session, Account, account_id,
+                                                  ctx.clock.now())
+        uow.commit()
+    return failures
+
+
+def _failed_attempt(ctx: ServiceContext, actor: Actor, snapshot: _AccountSnapshot,
+                    failures: int, error: KioskError,
+                    action: str = Action.LOGIN) -> KioskError:
+    """Audit a wrong password, already counted when reserved; return the error to raise."""
+    with ctx.database.unit_of_work() as uow:
         error.reference = audit.record(
             uow.session, ctx.clock, actor, action, outcome="failed",
             guardian_id=snapshot.guardian_id, subject=snapshot.canonical,
-            detail=f"wrong password, {failures} in a row" if failures else "locked",
-            with_reference=True)
+            detail=f"wrong password, {failures} in a row", with_reference=True)
         uow.commit()
     return error
 

@@ -7,11 +7,10 @@ the module functions take an `Actor` and are shared with the `kiosk` CLI.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,9 +44,6 @@ from kiosk.services.views import (
     TemporaryPassword,
 )
 
-if TYPE_CHECKING:
-    from kiosk.roster.importer import ImportSummary
-
 ROLES = ("staff", "admin")
 MAX_PAGE_SIZE = 100
 
@@ -68,13 +64,20 @@ def staff_log_in(ctx: ServiceContext, actor: Actor, username: str,
         ctx.hashing.dummy_verify(password)
         raise _audited_failure(ctx, actor, "", "unknown username")
     user_id, password_hash, role, disabled, locked = snapshot
-    if locked or disabled:
+    failures = None
+    if not (locked or disabled):
+        # Counted before the password is checked, and only while not locked: no burst
+        # of guesses gets more checks than the failures left (see throttle).
+        with ctx.database.unit_of_work() as uow:
+            failures = throttle.reserve_login_attempt(uow.session, StaffUser, user_id,
+                                                      ctx.clock.now())
+            uow.commit()
+    if failures is None:
         ctx.hashing.dummy_verify(password)
-        raise _audited_failure(ctx, actor, canonical, "locked" if locked else "disabled")
+        raise _audited_failure(ctx, actor, canonical,
+                               "disabled" if disabled and not locked else "locked")
     if not ctx.hashing.verify(password_hash, password):
         with ctx.database.unit_of_work() as uow:
-            failures = throttle.register_login_failure(uow.session, StaffUser, user_id,
-                                                       ctx.clock.now())
             reference = audit.record(uow.session, ctx.clock, actor, Action.STAFF_LOGIN,
                                      outcome="failed", subject=canonical,
                                      detail=f"wrong password, {failures} in a row",
@@ -403,16 +406,6 @@ class StaffServices:
     def list_staff_users(self) -> list[StaffUserView]:
         self._require_admin()
         return list_staff_users(self.context)
-
-    def import_roster(self, path: Path, *, dry_run: bool = False,
-                      max_withdrawals: int | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> ImportSummary:
-        """Admin only, the role read again now: an admin demoted since login is refused."""
-        from kiosk.roster.importer import import_roster
-
-        self._require_admin()
-        return import_roster(self.context, self.actor, path, dry_run=dry_run,
-                             max_withdrawals=max_withdrawals, progress=progress)
 
     def write_letters(self, path: Path, issued: Sequence[IssuedKey]) -> Path:
         """Activation letters to a new private PDF file, audited."""

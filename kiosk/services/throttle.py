@@ -2,8 +2,10 @@
 
 Login: after 5 consecutive failures a 60 s lock, +60 s per further failure, at most
 15 min; at 100 consecutive failures locked until staff unlock. Attempts while
-locked do not count. Counters are incremented in SQL, so concurrent kiosks never
-lose a failure.
+locked do not count. An attempt is counted BEFORE its password is checked, by one
+conditional UPDATE that also sets the lock its count implies, so however many
+guesses arrive at once (kiosks, browser sessions, staff consoles), no more of them
+are checked than the failures left before the lock; a success resets the count.
 
 Activation: 10 bad keys in 10 min on one terminal pause that terminal for 5 min; a
 district-wide ceiling does the same for every terminal. Browser sessions (`kiosk
@@ -16,12 +18,14 @@ toward a lobby terminal or the lobby's ceiling. Their counter rows are named
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, case, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.audit import Actor
 from kiosk.db.models import Account, ActivationThrottle, StaffUser
+from kiosk.db.types import UTCDateTime
 from kiosk.errors import ActivationPaused, BrowserActivationPaused
 
 FREE_FAILURES = 5
@@ -52,23 +56,42 @@ def is_locked(hard_locked: bool, locked_until: datetime | None, now: datetime) -
     return hard_locked or (locked_until is not None and locked_until > now)
 
 
-def register_login_failure(session: Session, model: type[Account] | type[StaffUser],
-                           row_id: int, now: datetime) -> int | None:
-    """Count one failure atomically. None when the row was locked meanwhile (not counted)."""
-    failures = session.execute(
+def reserve_login_attempt(session: Session, model: type[Account] | type[StaffUser],
+                          row_id: int, now: datetime) -> int | None:
+    """Count one login attempt as a failure before its password is checked.
+
+    One conditional UPDATE: only where the row is not locked at `now`, add one to the
+    failure count and set the lock that the new count implies. It returns that count
+    (this attempt's number in the run of failures): only then may the password be
+    checked; a success then resets the count, a wrong password keeps it. None means
+    the row is locked: the attempt is not counted and its password must not be
+    checked. The lock is set by the same statement that counts, so when the 5th
+    attempt is reserved no 6th can be, whatever arrives at the same moment.
+    """
+    count = model.failed_logins + 1
+    return session.execute(
         update(model)
         .where(model.id == row_id, model.hard_locked.is_(False),
                or_(model.locked_until.is_(None), model.locked_until <= now))
-        .values(failed_logins=model.failed_logins + 1)
+        .values(failed_logins=count, locked_until=_lock_until(count, now),
+                hard_locked=count >= HARD_LOCK_FAILURES)
         .returning(model.failed_logins)
     ).scalar_one_or_none()
-    if failures is None:
-        return None
-    locked_until, hard = lock_for(failures, now)
-    if locked_until is not None or hard:
-        session.execute(update(model).where(model.id == row_id)
-                        .values(locked_until=locked_until, hard_locked=hard))
-    return failures
+
+
+def _lock_until(count: ColumnElement[int], now: datetime) -> ColumnElement[datetime | None]:
+    """`lock_for(count, now)[0]` as SQL: one branch per step up to the longest lock."""
+    whens: list[tuple[ColumnElement[bool], ColumnElement[Any]]] = [
+        (count >= HARD_LOCK_FAILURES, null())]
+    for failures in range(FREE_FAILURES, HARD_LOCK_FAILURES):
+        until, _hard = lock_for(failures, now)
+        assert until is not None
+        value = literal(until, UTCDateTime())
+        if until - now >= MAX_LOCK:
+            whens.append((count >= failures, value))
+            break
+        whens.append((count == failures, value))
+    return case(*whens, else_=null())
 
 
 def reset_login_failures(session: Session, model: type[Account] | type[StaffUser],

@@ -10,10 +10,17 @@ a pipe, so the test in the parent process makes every assertion.
 - `busy_writer`: many short write transactions (issue a key, check it, log in).
 - `crash_child`: create an account, stop at a chosen point inside the transaction,
   tell the parent, and wait there to be killed with SIGKILL.
+- `guess_login`: one login attempt (parent or staff), released by a barrier so N
+  children guess at once; reports how many stored hashes were really verified.
+- `guess_login_after_read`: one login attempt that stops right after reading the
+  account, waits for the parent's word, then goes on.
+- `time_first_login`: a process's very first login, at the production argon2
+  parameters, timed.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
@@ -28,8 +35,10 @@ from sqlalchemy.orm import Session
 
 from kiosk.audit import AuditFilter
 from kiosk.errors import LoginFailed
+from kiosk.security.hashing import FAST_FOR_TESTS, PasswordHashing
 from kiosk.services import activation, keys, login, staff
 from kiosk.services.context import ServiceContext
+from kiosk.settings import Settings
 
 BARRIER_TIMEOUT = 120  # seconds; only reached if a sibling process died before the start
 
@@ -153,6 +162,146 @@ def _audit_detail(ctx: ServiceContext, reference: str | None) -> str:
         return "(no reference code)"
     events = staff.audit_events(ctx, AuditFilter(reference=reference))
     return events[0].detail if len(events) == 1 else f"({len(events)} events for {reference})"
+
+
+# --- concurrent guesses, counting the real hash checks -------------------------------
+
+class CountingHashing(PasswordHashing):
+    """The real argon2 hasher (test parameters) that counts what it is asked to verify.
+
+    `verifies` counts checks of a stored hash, `dummy_verifies` the stand-in verifies
+    made when there is no hash to check (unknown user, locked account).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(FAST_FOR_TESTS, allow_below_floor=True)
+        self.verifies = 0
+        self.dummy_verifies = 0
+
+    def verify(self, encoded: str, password: str) -> bool:
+        self.verifies += 1
+        return super().verify(encoded, password)
+
+    def dummy_verify(self, password: str) -> None:
+        self.dummy_verifies += 1
+        super().dummy_verify(password)
+
+
+def _counting_context(url: str) -> tuple[ServiceContext, CountingHashing]:
+    ctx = make_context(url)
+    hashing = CountingHashing()
+    ctx.hashing = hashing
+    return ctx, hashing
+
+
+def _attempt(ctx: ServiceContext, hashing: CountingHashing, kind: str, username: str,
+             password: str, outcome: dict[str, Any]) -> None:
+    """One login as a parent or a staff member; the verdict and the hash checks go in `outcome`.
+
+    A refusal's audit detail ("wrong password, N in a row", "locked") is read back
+    through the reference code the error carries.
+    """
+    try:
+        if kind == "staff":
+            staff.staff_log_in(ctx, CLERK, username, password)
+        else:
+            login.log_in(ctx, KIOSK, username, password)
+        outcome["result"] = "logged in"
+    except LoginFailed as error:
+        outcome["result"] = "LoginFailed"
+        outcome["detail"] = _audit_detail(ctx, error.reference)
+    except BaseException as error:
+        outcome["result"] = "error"
+        outcome["chain"] = describe(error)
+    outcome["verifies"] = hashing.verifies
+    outcome["dummy_verifies"] = hashing.dummy_verifies
+
+
+def guess_login(url: str, label: str, kind: str, username: str, password: str,
+                barrier: Barrier, results: Queue[dict[str, Any]]) -> None:
+    """Wait for every sibling, then make one login attempt ("parent" or "staff")."""
+    outcome: dict[str, Any] = {"label": label, "password": password, "result": None,
+                               "detail": None, "chain": [], "verifies": 0,
+                               "dummy_verifies": 0}
+    ctx, hashing = _counting_context(url)
+    try:
+        _warm_up(ctx)
+        barrier.wait(BARRIER_TIMEOUT)
+        _attempt(ctx, hashing, kind, username, password, outcome)
+    except BaseException as error:
+        outcome["result"] = "error"
+        outcome["chain"] = describe(error)
+    finally:
+        ctx.database.dispose()
+        results.put(outcome)
+
+
+def guess_login_after_read(url: str, kind: str, username: str, password: str,
+                           conn: Connection) -> None:
+    """One login attempt that stops once the account row was read.
+
+    It says ("paused", ...) on `conn` and waits for any message before it goes on,
+    so the parent can change the account in between (lock it); the outcome is then
+    sent as ("done", outcome).
+    """
+    outcome: dict[str, Any] = {"result": None, "detail": None, "chain": [], "verifies": 0,
+                               "dummy_verifies": 0}
+    ctx, hashing = _counting_context(url)
+    table = "staff_users" if kind == "staff" else "accounts"
+    paused = False
+
+    def pause_after_the_account_read(_conn: Any, _cursor: Any, statement: str,
+                                     *_args: Any) -> None:
+        nonlocal paused
+        text = " ".join(statement.split())
+        if not paused and text.startswith("SELECT") and f" FROM {table} " in f"{text} ":
+            paused = True
+            conn.send(("paused", table))
+            conn.recv()
+
+    try:
+        _warm_up(ctx)
+        event.listen(ctx.database.engine, "after_cursor_execute", pause_after_the_account_read)
+        _attempt(ctx, hashing, kind, username, password, outcome)
+        if not paused:
+            outcome["chain"].append("the account was never read")
+    except BaseException as error:
+        outcome["result"] = "error"
+        outcome["chain"] = describe(error)
+    finally:
+        ctx.database.dispose()
+        conn.send(("done", outcome))
+        conn.close()
+
+
+# --- a process's first login, timed ----------------------------------------------------
+
+def time_first_login(url: str, username: str, password: str,
+                     results: Queue[dict[str, Any]]) -> None:
+    """Build the services as the product does, then time this process's first login.
+
+    The context comes from the settings alone (production argon2 parameters, the
+    system clock), and the database connection is opened first, as the kiosk's
+    warm-up does before a parent can type anything; only the login is timed.
+    """
+    outcome: dict[str, Any] = {"username": username, "seconds": None, "result": None,
+                               "chain": []}
+    ctx = ServiceContext.from_settings(Settings(database_url=url))
+    try:
+        _warm_up(ctx)
+        start = time.perf_counter()
+        try:
+            login.log_in(ctx, KIOSK, username, password)
+            outcome["result"] = "logged in"
+        except LoginFailed:
+            outcome["result"] = "LoginFailed"
+        outcome["seconds"] = time.perf_counter() - start
+    except BaseException as error:
+        outcome["result"] = "error"
+        outcome["chain"] = describe(error)
+    finally:
+        ctx.database.dispose()
+        results.put(outcome)
 
 
 # --- two writers on one database ------------------------------------------------------

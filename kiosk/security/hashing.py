@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -50,8 +49,10 @@ class PasswordHashing:
             parallelism=parameters.parallelism,
             type=argon2.Type.ID,
         )
-        self._dummy_hash: str | None = None
-        self._dummy_lock = threading.Lock()
+        # Made now, not at the first unknown username: built lazily, that first attempt
+        # would cost a hash and a verify where a known name costs one verify, and so
+        # tell whether the name exists. (Apps build their services off the UI loop.)
+        self._dummy_hash: str = self._hasher.hash(secrets.token_hex(16))
 
     @property
     def parameters(self) -> HashParameters:
@@ -85,14 +86,14 @@ class PasswordHashing:
             return True
 
     def dummy_verify(self, password: str) -> None:
-        """Spend the time of one verify, so an unknown username costs what a known one does."""
-        with self._dummy_lock:
-            if self._dummy_hash is None:
-                self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
-            dummy = self._dummy_hash
+        """Spend the time of one verify, so an unknown username costs what a known one does.
+
+        One verify and nothing else, from the very first call: the dummy hash (of
+        random text nobody can type) was made with the hasher.
+        """
         secret = _encode(password) or b""
         with contextlib.suppress(VerificationError):
-            self._hasher.verify(dummy, secret)
+            self._hasher.verify(self._dummy_hash, secret)
 
 
 def _encode(password: str) -> bytes | None:

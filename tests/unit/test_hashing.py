@@ -112,11 +112,10 @@ def test_parameters_argon2_cannot_run_are_refused_even_in_tests() -> None:
 
 
 @pytest.mark.parametrize("password", [SECRET, "", "\x00", "\ud800", "é" * 300])
-def test_dummy_verify_runs_a_real_argon2_verify_against_a_lazily_made_hash(
+def test_dummy_verify_runs_a_real_argon2_verify_against_the_dummy_hash(
         password: str, monkeypatch: pytest.MonkeyPatch) -> None:
     parameters = HashParameters(time_cost=2, memory_cost=16, parallelism=1)
     hashing = PasswordHashing(parameters, allow_below_floor=True)
-    assert hashing._dummy_hash is None  # made on first use, not at start-up
     verified: list[tuple[str, bytes]] = []
     real_verify = argon2.PasswordHasher.verify
 
@@ -145,18 +144,32 @@ def test_dummy_verify_runs_a_real_argon2_verify_against_a_lazily_made_hash(
     assert not hashing.verify(dummy, password)
 
 
-def test_dummy_verify_hashes_once_per_instance(
+def test_the_dummy_hash_is_ready_as_soon_as_the_hasher_is_built() -> None:
+    hashing = PasswordHashing(FAST_FOR_TESTS, allow_below_floor=True)
+    dummy = hashing._dummy_hash
+    assert dummy is not None and dummy.startswith("$argon2id$")
+    assert not hashing.needs_rehash(dummy)
+
+
+def test_the_first_dummy_verify_costs_one_verify_and_no_hash(
         hashing: PasswordHashing, monkeypatch: pytest.MonkeyPatch) -> None:
-    hashing.dummy_verify("first")
-    calls: list[object] = []
+    """So a process's first unknown username takes as long as a known one."""
+    calls: list[str] = []
+    real_verify = argon2.PasswordHasher.verify
 
     def counting_hash(*args: object, **kwargs: object) -> str:
-        calls.append(args)
+        calls.append("hash")
         return "unused"
 
+    def counting_verify(self: argon2.PasswordHasher, encoded: str, secret: bytes) -> bool:
+        calls.append("verify")
+        return real_verify(self, encoded, secret)
+
     monkeypatch.setattr(argon2.PasswordHasher, "hash", counting_hash)
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", counting_verify)
+    hashing.dummy_verify("first")
     hashing.dummy_verify("second")
-    assert calls == []
+    assert calls == ["verify", "verify"]
 
 
 def test_the_password_never_appears_in_an_exception() -> None:

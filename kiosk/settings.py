@@ -63,6 +63,11 @@ class Settings:
     idle_warning_seconds: int = 20
     staff_idle_seconds: int = 900
     demo: bool = False
+    # The sign-in provider (`kiosk signin serve`): the issuer URL portals and apps
+    # see (empty: http://HOST:PORT), and the reverse proxy whose X-Forwarded-For is
+    # believed (empty: none).
+    signin_issuer: str = ""
+    signin_trusted_proxy: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -137,6 +142,17 @@ def _validate(name: str, value: Any) -> Any:
                 "postgresql://USER@HOST/DATABASE"
                 + (f", not a {scheme!r} URL" if scheme else ""))
         return text
+    if name == "signin_issuer" and not text.startswith(("https://", "http://")):
+        raise ConfigurationError(
+            f"setting signin_issuer must start with https://, not {text!r}")
+    if name == "signin_trusted_proxy":
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            raise ConfigurationError(
+                f"setting signin_trusted_proxy must be an IP address, not {text!r}") from None
     if name == "portal_url" and not text.startswith(("https://", "http://")):
         raise ConfigurationError(f"setting portal_url must start with https://, not {text!r}")
     if name == "timezone":

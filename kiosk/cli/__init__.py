@@ -20,6 +20,7 @@ COMMANDS = {
     "reset-password": "kiosk.cli.admin:reset_password",
     "unlock": "kiosk.cli.admin:unlock",
     "audit": "kiosk.cli.audit:audit",
+    "signin": "kiosk.cli.signin:signin",
 }
 
 

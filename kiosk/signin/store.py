@@ -1,0 +1,543 @@
+"""The provider's database side: clients, codes, tokens, subjects, keys and secrets.
+
+Every function here blocks (it talks to the database), so the web app calls them from
+its thread pool, never on the event loop. Codes, tokens and client secrets are kept
+only as SHA-256 (they are long random strings, so a fast hash is enough); a code or a
+refresh token is used up by one conditional UPDATE, so two provider processes racing
+on the same one cannot both win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from kiosk import audit
+from kiosk.audit import Actor
+from kiosk.clock import Clock
+from kiosk.db.models import (
+    Account,
+    Guardian,
+    SigninClient,
+    SigninCode,
+    SigninKey,
+    SigninSecret,
+    SigninSubject,
+    SigninToken,
+)
+from kiosk.db.uow import Database
+from kiosk.errors import NotFound, Refused
+from kiosk.services import queries
+from kiosk.signin.config import (
+    ACCESS_TOKEN_LIFETIME,
+    CLOCK_LEEWAY,
+    CODE_LIFETIME,
+    ID_TOKEN_LIFETIME,
+    REFRESH_TOKEN_LIFETIME,
+    SIGNING_ALGORITHM,
+)
+
+CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+CSRF_SECRET = "csrf"  # noqa: S105 - the name of a row, not a secret
+
+
+def digest(value: str) -> str:
+    """SHA-256 of a high-entropy secret (client secret, code, token), as hex."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+# --- clients ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientRecord:
+    client_id: str
+    name: str
+    public: bool
+    redirect_uris: tuple[str, ...]
+    created_at: datetime
+    secret_hash: str | None = None
+
+    def secret_matches(self, secret: str) -> bool:
+        return self.secret_hash is not None and hmac.compare_digest(
+            self.secret_hash, digest(secret))
+
+
+@dataclass(frozen=True)
+class NewClient:
+    """Shown once: the secret is stored only as its SHA-256."""
+
+    client_id: str
+    client_secret: str | None
+    name: str
+    redirect_uris: tuple[str, ...]
+
+
+def check_redirect_uri(uri: str, *, public: bool) -> str | None:
+    """What is wrong with a redirect URI to register, or None.
+
+    A confidential client (a portal) uses https (http only on loopback, for testing);
+    a public client (the mobile app) may also use a custom scheme (com.example.app:/cb)
+    or a loopback address, as native apps do. No fragment, no wildcard: redirects
+    match exactly as registered.
+    """
+    from urllib.parse import urlsplit
+
+    from kiosk.signin.config import is_loopback
+
+    if not uri or any(ch.isspace() or ord(ch) < 32 for ch in uri) or len(uri) > 1000:
+        return "a redirect URI must be one URL without spaces"
+    if "*" in uri:
+        return f"{uri}: wildcards are not allowed; register each exact URI"
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return f"{uri}: not a valid URL"
+    if parts.fragment or uri.endswith("#"):
+        return f"{uri}: a redirect URI must not have a #fragment"
+    scheme = parts.scheme.lower()
+    if scheme == "https" and parts.hostname:
+        return None
+    if scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return None
+    if public and re.fullmatch(r"[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+", scheme) and parts.path:
+        return None  # a private-use scheme in reverse-domain form (RFC 8252)
+    if public:
+        return (f"{uri}: use https://, http:// on a loopback address, or an app scheme "
+                "in reverse-domain form (com.example.app:/callback)")
+    return f"{uri}: a portal's redirect URI must be https:// (http:// only on loopback)"
+
+
+def add_client(database: Database, clock: Clock, actor: Actor, name: str,
+               redirect_uris: list[str], *, public: bool) -> NewClient:
+    if not CLIENT_NAME.match(name):
+        raise Refused(f"client name {name!r}: use 1-64 letters, digits, '.', '_' or '-'")
+    if not redirect_uris:
+        raise Refused("give at least one --redirect-uri")
+    for uri in redirect_uris:
+        problem = check_redirect_uri(uri, public=public)
+        if problem is not None:
+            raise Refused(problem)
+    uris = tuple(dict.fromkeys(redirect_uris))
+    client_id = secrets.token_urlsafe(18)
+    secret = None if public else secrets.token_urlsafe(32)
+    with database.unit_of_work() as uow:
+        if uow.session.scalar(select(SigninClient.id).where(SigninClient.name == name)):
+            raise Refused(f"a client named {name} exists already; remove it first")
+        uow.session.add(SigninClient(
+            client_id=client_id, name=name, redirect_uris="\n".join(uris),
+            secret_hash=digest(secret) if secret is not None else None,
+            created_at=clock.now()))
+        audit.record(uow.session, clock, actor, "signin.client.add", subject=name,
+                     detail=("public" if public else "confidential")
+                     + f" client {client_id}, redirect URIs: {' '.join(uris)}")
+        uow.commit()
+    return NewClient(client_id=client_id, client_secret=secret, name=name, redirect_uris=uris)
+
+
+def _client_record(row: SigninClient) -> ClientRecord:
+    return ClientRecord(client_id=row.client_id, name=row.name,
+                        public=row.secret_hash is None,
+                        redirect_uris=tuple(u for u in row.redirect_uris.split("\n") if u),
+                        created_at=row.created_at, secret_hash=row.secret_hash)
+
+
+def list_clients(database: Database) -> list[ClientRecord]:
+    with database.unit_of_work(read_only=True) as uow:
+        rows = uow.session.scalars(select(SigninClient).order_by(SigninClient.name))
+        return [_client_record(row) for row in rows]
+
+
+def find_client(database: Database, client_id: str) -> ClientRecord | None:
+    if not client_id or len(client_id) > 64:
+        return None
+    with database.unit_of_work(read_only=True) as uow:
+        row = uow.session.scalar(select(SigninClient).where(SigninClient.client_id == client_id))
+        return _client_record(row) if row is not None else None
+
+
+def remove_client(database: Database, clock: Clock, actor: Actor, name: str) -> None:
+    """Remove a client; its codes and tokens stop working at once."""
+    with database.unit_of_work() as uow:
+        row = uow.session.scalar(select(SigninClient).where(SigninClient.name == name))
+        if row is None:
+            raise NotFound(what="client", name=name)
+        uow.session.execute(delete(SigninCode).where(SigninCode.client_id == row.client_id))
+        uow.session.execute(update(SigninToken).where(
+            SigninToken.client_id == row.client_id, SigninToken.revoked_at.is_(None))
+            .values(revoked_at=clock.now()))
+        uow.session.delete(row)
+        audit.record(uow.session, clock, actor, "signin.client.remove", subject=name,
+                     detail=f"client {row.client_id}")
+        uow.commit()
+
+
+# --- codes -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CodeRecord:
+    code_hash: str
+    client_id: str
+    account_id: int
+    redirect_uri: str
+    scope: str
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    locale: str
+    auth_time: datetime
+
+
+def save_code(database: Database, clock: Clock, code: str, *, client_id: str, account_id: int,
+              redirect_uri: str, scope: str, nonce: str | None, code_challenge: str | None,
+              code_challenge_method: str | None, locale: str) -> None:
+    now = clock.now()
+    with database.unit_of_work() as uow:
+        uow.session.add(SigninCode(
+            code_hash=digest(code), client_id=client_id, account_id=account_id,
+            redirect_uri=redirect_uri, scope=scope, nonce=nonce,
+            code_challenge=code_challenge, code_challenge_method=code_challenge_method,
+            locale=locale, auth_time=now, expires_at=now + CODE_LIFETIME))
+        # Old codes are of no use to anyone: sweep them while we are here.
+        uow.session.execute(delete(SigninCode).where(
+            SigninCode.expires_at < now - REFRESH_TOKEN_LIFETIME))
+        uow.commit()
+
+
+def claim_code(database: Database, clock: Clock, code: str, client_id: str) -> CodeRecord | None:
+    """Use a code up, once. A code used before is a replay: what it issued is revoked."""
+    code_hash = digest(code)
+    now = clock.now()
+    with database.unit_of_work() as uow:
+        session = uow.session
+        row = session.execute(
+            update(SigninCode)
+            .where(SigninCode.code_hash == code_hash, SigninCode.client_id == client_id,
+                   SigninCode.used_at.is_(None), SigninCode.expires_at > now)
+            .values(used_at=now)
+            .returning(SigninCode.code_hash, SigninCode.client_id, SigninCode.account_id,
+                       SigninCode.redirect_uri, SigninCode.scope, SigninCode.nonce,
+                       SigninCode.code_challenge, SigninCode.code_challenge_method,
+                       SigninCode.locale, SigninCode.auth_time)
+        ).one_or_none()
+        if row is None:
+            used = session.scalar(select(SigninCode.used_at).where(
+                SigninCode.code_hash == code_hash, SigninCode.client_id == client_id))
+            if used is not None:
+                _revoke_families_of_code(session, code_hash, now)
+            uow.commit()
+            return None
+        uow.commit()
+    return CodeRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                      row[8], row[9])
+
+
+def _revoke_families_of_code(session: Session, code_hash: str, now: datetime) -> None:
+    families = select(SigninToken.family).where(SigninToken.code_hash == code_hash)
+    session.execute(update(SigninToken).where(
+        SigninToken.family.in_(families.scalar_subquery()), SigninToken.revoked_at.is_(None))
+        .values(revoked_at=now))
+
+
+def nonce_seen(database: Database, client_id: str, nonce: str) -> bool:
+    with database.unit_of_work(read_only=True) as uow:
+        return uow.session.scalar(select(SigninCode.id).where(
+            SigninCode.client_id == client_id, SigninCode.nonce == nonce).limit(1)) is not None
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: int
+    client_id: str
+    account_id: int
+    scope: str
+    locale: str
+    family: str
+    family_created_at: datetime
+    access_expires_at: datetime
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str | None
+
+
+def save_tokens(database: Database, clock: Clock, tokens: IssuedTokens, *, client_id: str,
+                account_id: int, scope: str, locale: str, code_hash: str | None,
+                parent: TokenRecord | None) -> None:
+    """Store a new issue: a fresh family after a code, the parent's family after a refresh."""
+    now = clock.now()
+    family = parent.family if parent is not None else secrets.token_hex(16)
+    with database.unit_of_work() as uow:
+        uow.session.add(SigninToken(
+            client_id=client_id, account_id=account_id, scope=scope, locale=locale,
+            access_token_hash=digest(tokens.access_token),
+            access_expires_at=now + ACCESS_TOKEN_LIFETIME,
+            refresh_token_hash=(digest(tokens.refresh_token)
+                                if tokens.refresh_token is not None else None),
+            refresh_expires_at=(now + REFRESH_TOKEN_LIFETIME
+                                if tokens.refresh_token is not None else None),
+            family=family,
+            family_created_at=parent.family_created_at if parent is not None else now,
+            code_hash=code_hash, issued_at=now, rotated_at=None, revoked_at=None))
+        uow.commit()
+
+
+def _token_record(row: SigninToken) -> TokenRecord:
+    return TokenRecord(id=row.id, client_id=row.client_id, account_id=row.account_id,
+                       scope=row.scope, locale=row.locale, family=row.family,
+                       family_created_at=row.family_created_at,
+                       access_expires_at=row.access_expires_at)
+
+
+def claim_refresh_token(database: Database, clock: Clock, refresh_token: str
+                        ) -> TokenRecord | None:
+    """Rotate: use a refresh token up, once, if its family may still sign in.
+
+    A refresh token that was already used is a sign it was stolen (or the app lost
+    track): the whole family is revoked, so neither copy works any more.
+    """
+    token_hash = digest(refresh_token)
+    now = clock.now()
+    with database.unit_of_work() as uow:
+        session = uow.session
+        claimed = session.execute(
+            update(SigninToken)
+            .where(SigninToken.refresh_token_hash == token_hash,
+                   SigninToken.rotated_at.is_(None), SigninToken.revoked_at.is_(None),
+                   SigninToken.refresh_expires_at > now)
+            .values(rotated_at=now)
+            .returning(SigninToken.id)
+        ).scalar_one_or_none()
+        row = session.scalar(select(SigninToken).where(
+            SigninToken.refresh_token_hash == token_hash))
+        if row is None:
+            return None
+        record = _token_record(row)
+        if claimed is None:
+            if row.rotated_at is not None and row.revoked_at is None:
+                revoke_family(session, row.family, now)
+            uow.commit()
+            return None
+        if not account_may_sign_in(session, record):
+            revoke_family(session, row.family, now)
+            uow.commit()
+            return None
+        uow.commit()
+    return record
+
+
+def find_access_token(database: Database, clock: Clock, access_token: str
+                      ) -> TokenRecord | None:
+    """The token behind a bearer access token, if it is current and its account may sign in."""
+    now = clock.now()
+    with database.unit_of_work(read_only=True) as uow:
+        row = uow.session.scalar(select(SigninToken).where(
+            SigninToken.access_token_hash == digest(access_token)))
+        if (row is None or row.revoked_at is not None or row.access_expires_at <= now
+                or not account_may_sign_in(uow.session, _token_record(row))):
+            return None
+        return _token_record(row)
+
+
+def account_may_sign_in(session: Session, token: TokenRecord) -> bool:
+    """Tokens die with the account's right to sign in.
+
+    No longer so when the account is disabled, the guardian is no longer active, staff
+    reset the password (a temporary one is waiting), or the password changed after the
+    sign-in that started this family of tokens.
+    """
+    account = session.get(Account, token.account_id)
+    if account is None or account.disabled or account.must_change_password:
+        return False
+    if account.password_changed_at > token.family_created_at:
+        return False
+    return queries.guardian_is_active(session, account.guardian_id)
+
+
+def revoke_family(session: Session, family: str, now: datetime) -> None:
+    session.execute(update(SigninToken).where(
+        SigninToken.family == family, SigninToken.revoked_at.is_(None)).values(revoked_at=now))
+
+
+def revoke_for_logout(database: Database, clock: Clock, subject: str, client_id: str) -> int:
+    """RP-initiated logout: revoke the guardian's tokens at that client; how many."""
+    now = clock.now()
+    with database.unit_of_work() as uow:
+        session = uow.session
+        guardian_id = session.scalar(select(SigninSubject.guardian_id).where(
+            SigninSubject.subject == subject))
+        if guardian_id is None:
+            return 0
+        account_ids = select(Account.id).where(Account.guardian_id == guardian_id)
+        result = session.execute(update(SigninToken).where(
+            SigninToken.account_id.in_(account_ids.scalar_subquery()),
+            SigninToken.client_id == client_id, SigninToken.revoked_at.is_(None))
+            .values(revoked_at=now))
+        uow.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- who the guardian is -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Student:
+    name: str
+    school: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The claims' sources for one guardian's account."""
+
+    account_id: int
+    subject: str
+    username: str
+    name: str
+    students: tuple[Student, ...]
+    active: bool
+
+
+def subject_of(session: Session, guardian_id: int) -> str:
+    """The guardian's `sub`, made once (random) and kept; two processes may race to make it."""
+    found = session.scalar(select(SigninSubject.subject).where(
+        SigninSubject.guardian_id == guardian_id))
+    if found is not None:
+        return found
+    fresh = secrets.token_urlsafe(24)
+    _insert_if_missing(session, SigninSubject, {"guardian_id": guardian_id, "subject": fresh})
+    return session.scalar(select(SigninSubject.subject).where(
+        SigninSubject.guardian_id == guardian_id)) or fresh
+
+
+def _insert_if_missing(session: Session, model: type[SigninSubject] | type[SigninSecret],
+                       values: dict[str, object]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING: two processes doing it at once is not an error."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(model).values(values).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(model).values(values).on_conflict_do_nothing())
+
+
+def identity(database: Database, account_id: int) -> Identity | None:
+    with database.unit_of_work() as uow:
+        session = uow.session
+        account = session.get(Account, account_id)
+        if account is None:
+            return None
+        guardian = session.get(Guardian, account.guardian_id)
+        assert guardian is not None  # foreign key
+        subject = subject_of(session, guardian.id)
+        students = tuple(Student(name=s.full_name, school=s.school_name)
+                         for s in queries.students_of(session, guardian.id) if s.enrolled)
+        active = (not account.disabled
+                  and queries.guardian_is_active(session, guardian.id))
+        uow.commit()
+    return Identity(account_id=account.id, subject=subject, username=account.username,
+                    name=f"{guardian.given_name} {guardian.family_name}".strip(),
+                    students=students, active=active)
+
+
+# --- signing keys ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    algorithm: str
+    private_jwk: dict[str, str | list[str]]
+
+
+def _new_key_row(now: datetime) -> SigninKey:
+    from joserfc.jwk import ECKey
+
+    key = ECKey.generate_key("P-256", parameters={"alg": SIGNING_ALGORITHM, "use": "sig"},
+                             private=True)
+    kid = key.thumbprint()
+    private = dict(key.as_dict(private=True), kid=kid)
+    public = dict(key.as_dict(private=False), kid=kid)
+    return SigninKey(kid=kid, algorithm=SIGNING_ALGORITHM, private_jwk=json.dumps(private),
+                     public_jwk=json.dumps(public), created_at=now, retired_at=None)
+
+
+def current_signing_key(database: Database, clock: Clock) -> SigningKey:
+    """The newest key that is not retired; made on first use."""
+    with database.unit_of_work(read_only=True) as uow:
+        row = uow.session.scalar(select(SigninKey).where(SigninKey.retired_at.is_(None))
+                                 .order_by(SigninKey.created_at.desc(), SigninKey.id.desc())
+                                 .limit(1))
+        if row is not None:
+            return SigningKey(row.kid, row.algorithm, json.loads(row.private_jwk))
+    with database.unit_of_work() as uow:
+        # Another process may have made one meanwhile: use it rather than add a second.
+        row = uow.session.scalar(select(SigninKey).where(SigninKey.retired_at.is_(None))
+                                 .order_by(SigninKey.created_at.desc()).limit(1))
+        if row is None:
+            row = _new_key_row(clock.now())
+            uow.session.add(row)
+        key = SigningKey(row.kid, row.algorithm, json.loads(row.private_jwk))
+        uow.commit()
+    return key
+
+
+def rotate_key(database: Database, clock: Clock, actor: Actor) -> tuple[str, list[str]]:
+    """A new signing key at once; the old ones retire (their public part stays published
+    until the ID tokens they signed have expired). Returns (new kid, retired kids)."""
+    now = clock.now()
+    with database.unit_of_work() as uow:
+        session = uow.session
+        retiring = list(session.scalars(select(SigninKey.kid).where(
+            SigninKey.retired_at.is_(None))))
+        session.execute(update(SigninKey).where(SigninKey.retired_at.is_(None))
+                        .values(retired_at=now))
+        # Keys whose tokens are all long expired are deleted with their private part.
+        session.execute(delete(SigninKey).where(
+            SigninKey.retired_at < now - ID_TOKEN_LIFETIME - CLOCK_LEEWAY))
+        row = _new_key_row(now)
+        session.add(row)
+        audit.record(session, clock, actor, "signin.key.rotate", subject=row.kid[:64],
+                     detail=f"retired: {' '.join(retiring) or 'none'}")
+        uow.commit()
+    return row.kid, retiring
+
+
+def published_keys(database: Database, clock: Clock) -> list[dict[str, str | list[str]]]:
+    """Public JWKs for /jwks: the current key(s) and those retired too recently to drop."""
+    cutoff = clock.now() - ID_TOKEN_LIFETIME - CLOCK_LEEWAY
+    with database.unit_of_work(read_only=True) as uow:
+        rows = uow.session.scalars(select(SigninKey.public_jwk).where(
+            or_(SigninKey.retired_at.is_(None), SigninKey.retired_at > cutoff))
+            .order_by(SigninKey.created_at.desc(), SigninKey.id.desc()))
+        keys: list[dict[str, str | list[str]]] = [json.loads(text) for text in rows]
+    return keys
+
+
+# --- shared secrets ------------------------------------------------------------------------
+
+def shared_secret(database: Database, clock: Clock, name: str = CSRF_SECRET) -> str:
+    """A server secret every provider process shares (made by the first to need it)."""
+    with database.unit_of_work(read_only=True) as uow:
+        value = uow.session.scalar(select(SigninSecret.value).where(SigninSecret.name == name))
+        if value is not None:
+            return value
+    fresh = secrets.token_urlsafe(48)
+    with database.unit_of_work() as uow:
+        session = uow.session
+        _insert_if_missing(session, SigninSecret,
+                           {"name": name, "value": fresh, "created_at": clock.now()})
+        stored = session.scalar(select(SigninSecret.value).where(SigninSecret.name == name))
+        uow.commit()
+    return stored or fresh

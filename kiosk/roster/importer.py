@@ -414,7 +414,7 @@ class _Plan:
             return None
         needed = max(going.values())
         return (f"Refused by the roster safety limit; nothing was changed. This roster would "
-                f"{' and '.join(over)}. A failed or partial export from the student "
+                f"{', and '.join(over)}. A failed or partial export from the student "
                 f"information system looks like this, so check it first. If it is right, "
                 f"import it again allowing {needed} withdrawals (--max-withdrawals {needed}).")
 

@@ -330,6 +330,14 @@ class Logout(EndSessionEndpoint):  # type: ignore[misc]
         return KeySet.import_key_set(
             {"keys": store.published_keys(self.server.database, self.server.clock)})
 
+    def resolve_client_from_id_token_claims(self, id_token_claims: dict[str, Any]
+                                            ) -> Client | None:
+        """Our ID tokens name one audience, in a list of one."""
+        audience = id_token_claims.get("aud")
+        if isinstance(audience, list) and len(audience) == 1:
+            audience = audience[0]
+        return self.server.query_client(audience) if isinstance(audience, str) else None
+
     def end_session(self, end_session_request: Any) -> None:
         claims = end_session_request.id_token_claims or {}
         client = end_session_request.client

@@ -16,8 +16,8 @@ from textual.worker import Worker, WorkerState
 from kiosk.services.staff import StaffServices
 from kiosk.services.views import StaffUserView
 from screens.staff.confirm_screen import ConfirmScreen
-from screens.staff.formatting import error_message
 from screens.staff.literal import lines, literal
+from screens.staff.outcome import Failed, catching
 from screens.staff.secret_input import SecretInput
 
 
@@ -86,17 +86,20 @@ class AddStaffUserScreen(ModalScreen[StaffUserView | None]):
             ConfirmScreen(lines("Add ", (username, "bold"), f" as {role}?")), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="add-staff-user")
+    @catching
     def _save(self, username: str, password: str, role: str) -> StaffUserView:
         return self._services.add_staff_user(username, password, role)
 
     @on(Worker.StateChanged)
     def _saved(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.SUCCESS:
-            result = event.worker.result
-            assert isinstance(result, StaffUserView)
-            self.dismiss(result)
-        elif event.state == WorkerState.ERROR:
-            self._error(error_message(event.worker.error))
+        if event.state != WorkerState.SUCCESS:
+            return
+        result = event.worker.result
+        if isinstance(result, Failed):
+            self._error(result.message)
+            return
+        assert isinstance(result, StaffUserView)
+        self.dismiss(result)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -16,8 +16,9 @@ from textual.worker import Worker, WorkerState
 from kiosk.audit import Action, AuditEntry, AuditFilter
 from kiosk.errors import Refused
 from kiosk.services.staff import StaffServices
-from screens.staff.formatting import error_message, when
+from screens.staff.formatting import when
 from screens.staff.literal import cell, literal
+from screens.staff.outcome import Failed, catching
 
 ACTIONS = sorted(value for name, value in vars(Action).items()
                  if name.isupper() and isinstance(value, str))
@@ -136,6 +137,7 @@ class AuditPanel(Vertical):
         self._query(AuditFilter(reference=code, limit=SHOWN_LIMIT), code)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="audit-query", group="audit")
+    @catching
     def _query(self, audit_filter: AuditFilter, reference: str) -> tuple[AuditFilter, str,
                                                                          list[AuditEntry]]:
         return audit_filter, reference, self._services.audit_events(audit_filter)
@@ -152,6 +154,7 @@ class AuditPanel(Vertical):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="audit-export",
           group="audit-export")
+    @catching
     def _write(self, path: Path, audit_filter: AuditFilter) -> tuple[Path, int]:
         from dataclasses import replace
 
@@ -159,12 +162,13 @@ class AuditPanel(Vertical):
 
     @on(Worker.StateChanged)
     def _finished(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.SUCCESS:
+            return
         worker = event.worker
-        if event.state == WorkerState.ERROR:
-            error = worker.error
+        if isinstance(worker.result, Failed):
             # A file that exists or cannot be written is a Refused naming the path.
-            self._message(error_message(error))
-        elif event.state == WorkerState.SUCCESS and worker.name == "audit-query":
+            self._message(worker.result.message)
+        elif worker.name == "audit-query":
             assert worker.result is not None
             audit_filter, reference, entries = worker.result
             self._filter = audit_filter
@@ -177,7 +181,7 @@ class AuditPanel(Vertical):
                 more = " (the newest ones; narrow the filter to see older)" \
                     if len(entries) >= audit_filter.limit else ""
                 self._message(f"{len(entries)} event(s){more}.")
-        elif event.state == WorkerState.SUCCESS and worker.name == "audit-export":
+        elif worker.name == "audit-export":
             assert worker.result is not None
             path, count = worker.result
             self._message(f"{count} event(s) written to {path}.")

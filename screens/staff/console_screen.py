@@ -23,7 +23,11 @@ from screens.staff.staff_users_panel import StaffUsersPanel
 
 
 class ConsoleScreen(Screen[None]):
-    """Find a family, the audit log, and (for administrators) staff users and rosters."""
+    """Find a family, the audit log, and (for administrators only) staff users and rosters.
+
+    The role is the one at login. The core checks it again on every call, so an
+    administrator demoted meanwhile is refused, with a message, until they log in again.
+    """
 
     @dataclass
     class LogOutRequested(Message):
@@ -48,10 +52,13 @@ class ConsoleScreen(Screen[None]):
                 yield SearchPanel(self._services, id="search-panel")
             with TabPane("Audit log", id="tab-audit"):
                 yield AuditPanel(self._services, zone, id="audit-panel")
-            with TabPane("Staff users", id="tab-staff"):
-                yield StaffUsersPanel(self._services, zone, id="staff-panel")
-            with TabPane("Import a roster", id="tab-roster"):
-                yield RosterPanel(self._services, id="roster-panel")
+            # A clerk's console never builds the admin panels, so it never asks the
+            # core for what it must refuse (the staff list would load at once).
+            if session.is_admin:
+                with TabPane("Staff users", id="tab-staff"):
+                    yield StaffUsersPanel(self._services, zone, id="staff-panel")
+                with TabPane("Import a roster", id="tab-roster"):
+                    yield RosterPanel(self._services, id="roster-panel")
         yield Footer()
 
     def on_mount(self) -> None:

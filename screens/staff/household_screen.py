@@ -26,9 +26,10 @@ from kiosk.services.views import (
 )
 from kiosk.settings import Settings
 from screens.staff.confirm_screen import ConfirmScreen
-from screens.staff.formatting import error_message, when
+from screens.staff.formatting import when
 from screens.staff.key_issued_screen import KeyIssuedScreen
 from screens.staff.literal import cell, lines, literal
+from screens.staff.outcome import Failed, catching
 from screens.staff.temporary_password_screen import TemporaryPasswordScreen
 
 
@@ -291,15 +292,16 @@ class HouseholdScreen(Screen[int | None]):
     def _run(self, call: Callable[[], object], name: str) -> None:
         if name != "household":
             self._message("Working...")
-        self.run_worker(call, name=name, group="household", thread=True, exit_on_error=False)
+        self.run_worker(catching(call), name=name, group="household", thread=True,
+                        exit_on_error=False)
 
     @on(Worker.StateChanged)
     def _finished(self, event: Worker.StateChanged) -> None:
-        worker, result = event.worker, event.worker.result
-        if event.state == WorkerState.ERROR:
-            self._message(error_message(worker.error))
-            return
         if event.state != WorkerState.SUCCESS:
+            return
+        worker, result = event.worker, event.worker.result
+        if isinstance(result, Failed):
+            self._message(result.message)
             return
         if worker.name == "household":
             assert isinstance(result, Household)

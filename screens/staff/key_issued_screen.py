@@ -18,8 +18,9 @@ from kiosk.errors import Refused
 from kiosk.services.staff import StaffServices
 from kiosk.services.views import IssuedKey
 from kiosk.settings import Settings
-from screens.staff.formatting import error_message, when
+from screens.staff.formatting import when
 from screens.staff.literal import lines, literal
+from screens.staff.outcome import Failed, catching
 
 
 def spaced_key(key: str) -> str:
@@ -81,22 +82,24 @@ class KeyIssuedScreen(ModalScreen[None]):
         self._write(path)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="write-letter")
+    @catching
     def _write(self, path: Path) -> Path:
         return self._services.write_letters(path, [self._issued])
 
     @on(Worker.StateChanged)
     def _written(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.SUCCESS:
+            return
         status = self.query_one("#letter-status", Static)
-        if event.state == WorkerState.SUCCESS:
-            status.update(lines("The letter was written to ", (str(event.worker.result), "bold"),
+        result = event.worker.result
+        if not isinstance(result, Failed):
+            status.update(lines("The letter was written to ", (str(result), "bold"),
                                 ". Print it, then delete the file."))
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            if isinstance(error, Refused):  # the file exists, or the folder is not writable
-                status.update(lines("Could not write the letter: ", (error.text(), "bold"),
-                                    ". No file was changed; type another path."))
-            else:
-                status.update(literal(error_message(error)))
+        elif isinstance(result.error, Refused):  # the file exists, or the folder is read-only
+            status.update(lines("Could not write the letter: ", (result.error.text(), "bold"),
+                                ". No file was changed; type another path."))
+        else:
+            status.update(literal(result.message))
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -15,8 +15,8 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from kiosk.services.views import StaffSession
-from screens.staff.formatting import error_message
 from screens.staff.literal import literal
+from screens.staff.outcome import Failed, catching
 from screens.staff.secret_input import SecretInput
 
 LogIn = Callable[[str, str], StaffSession]
@@ -69,21 +69,23 @@ class StaffLoginScreen(Screen[None]):
         self._check(username, password)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="staff-login")
+    @catching
     def _check(self, username: str, password: str) -> StaffSession:
         return self._log_in(username, password)
 
     @on(Worker.StateChanged)
     def _checked(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.SUCCESS:
-            self.query_one("#password", Input).value = ""
-            result = event.worker.result
-            assert isinstance(result, StaffSession)
-            self.post_message(self.LoggedIn(result))
-        elif event.state == WorkerState.ERROR:
-            password = self.query_one("#password", Input)
-            password.value = ""
+        if event.state != WorkerState.SUCCESS:
+            return
+        result = event.worker.result
+        password = self.query_one("#password", Input)
+        password.value = ""
+        if isinstance(result, Failed):
             password.focus()
-            self._error(error_message(event.worker.error))
+            self._error(result.message)
+            return
+        assert isinstance(result, StaffSession)
+        self.post_message(self.LoggedIn(result))
 
     def _error(self, text: str) -> None:
         self.query_one("#form-error", Static).update(literal(text))

@@ -14,8 +14,8 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.services.staff import StaffServices
 from kiosk.services.views import SearchPage
-from screens.staff.formatting import error_message
 from screens.staff.literal import cell, literal
+from screens.staff.outcome import Failed, catching
 
 PAGE_SIZE = 20
 
@@ -81,17 +81,20 @@ class SearchPanel(Vertical):
         self._search(self._page.query, self._page.page - 1)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="search")
+    @catching
     def _search(self, query: str, page: int) -> SearchPage:
         return self._services.search(query, page, PAGE_SIZE)
 
     @on(Worker.StateChanged)
     def _searched(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            self._message(error_message(event.worker.error))
-        elif event.state == WorkerState.SUCCESS:
-            result = event.worker.result
-            assert isinstance(result, SearchPage)
-            self._show(result)
+        if event.state != WorkerState.SUCCESS:
+            return
+        result = event.worker.result
+        if isinstance(result, Failed):
+            self._message(result.message)
+            return
+        assert isinstance(result, SearchPage)
+        self._show(result)
 
     def _show(self, page: SearchPage) -> None:
         self._page = page

@@ -16,12 +16,14 @@ from kiosk.services.staff import StaffServices
 from kiosk.services.views import StaffUserView
 from screens.staff.add_staff_user_screen import AddStaffUserScreen
 from screens.staff.confirm_screen import ConfirmScreen
-from screens.staff.formatting import error_message, when
+from screens.staff.formatting import when
 from screens.staff.literal import cell, literal
+from screens.staff.outcome import Failed, catching
 
 
 class StaffUsersPanel(Vertical):
-    """Every change is confirmed; the core refuses all of it for the `staff` role."""
+    """Built for administrators only; every change is confirmed (and the core refuses
+    all of it for the `staff` role anyway)."""
 
     def __init__(self, services: StaffServices, zone: ZoneInfo, *,
                  id: str | None = None) -> None:
@@ -55,10 +57,6 @@ class StaffUsersPanel(Vertical):
 
     @on(Button.Pressed, "#staff-add")
     def _add(self) -> None:
-        if not self._services.session.is_admin:
-            self._run(self._services.list_staff_users, "list")  # the core says why not
-            return
-
         def added(user: StaffUserView | None) -> None:
             if user is not None:
                 self._message(f"{user.username} was added as {user.role}.")
@@ -119,17 +117,20 @@ class StaffUsersPanel(Vertical):
         self.app.push_screen(ConfirmScreen(literal(question)), answered)
 
     def _run(self, call: Callable[[], object], name: str) -> None:
-        self.run_worker(call, name=name, group="staff-users", thread=True, exit_on_error=False)
+        self.run_worker(catching(call), name=name, group="staff-users", thread=True,
+                        exit_on_error=False)
 
     @on(Worker.StateChanged)
     def _finished(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.SUCCESS:
+            return
         worker, result = event.worker, event.worker.result
-        if event.state == WorkerState.ERROR:
-            self._message(error_message(worker.error))
-        elif event.state == WorkerState.SUCCESS and worker.name == "list":
+        if isinstance(result, Failed):
+            self._message(result.message)
+        elif worker.name == "list":
             assert isinstance(result, list)
             self._show(result)
-        elif event.state == WorkerState.SUCCESS and isinstance(result, StaffUserView):
+        elif isinstance(result, StaffUserView):
             state = "disabled" if result.disabled else "enabled"
             self._message(f"{result.username} is now {result.role}, {state}.")
             self.refresh_users()

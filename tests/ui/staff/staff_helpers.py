@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from rich.text import Text
 from textual.content import Content
 from textual.pilot import Pilot
@@ -80,3 +83,17 @@ async def answer(pilot: Pilot[None], key: str, confirm: bool = True) -> None:
     assert pilot.app.screen.id == "confirm"
     await pilot.press("y" if confirm else "n")
     await settle(pilot)
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: type,
+                name: str) -> list[tuple[Any, ...]]:
+    """Record every call of `owner.name`, which still runs as before (any thread)."""
+    calls: list[tuple[Any, ...]] = []
+    original = getattr(owner, name)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls

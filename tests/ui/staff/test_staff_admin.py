@@ -11,6 +11,7 @@ from staff_helpers import (
     ADMIN_PASSWORD,
     SIZE,
     STAFF_PASSWORD,
+    count_calls,
     log_in,
     press,
     search,
@@ -19,12 +20,20 @@ from staff_helpers import (
     text_of,
 )
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, TabbedContent
+from textual.widgets import (
+    Checkbox,
+    DataTable,
+    Input,
+    ProgressBar,
+    Select,
+    TabbedContent,
+    TabPane,
+)
 
 from kiosk.audit import Action, AuditFilter
 from kiosk.errors import LoginFailed
 from kiosk.services.context import ServiceContext
-from kiosk.services.staff import audit_events, search_guardians, staff_log_in
+from kiosk.services.staff import StaffServices, audit_events, search_guardians, staff_log_in
 from kiosk.staff_app import StaffApp
 
 NEW_PASSWORD = "a lighthouse keeper counts the waves"
@@ -147,28 +156,40 @@ async def test_an_admin_disables_promotes_and_unlocks_staff(
         assert "cannot disable your own account" in text_of(pilot, "#staff-message")
 
 
-async def test_the_staff_role_is_refused_staff_management_and_roster_import(
-        make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
-    roster = write_roster(tmp_path / "roster", *ROSTER_ROWS)
-    staff_changes = audit_events(ctx, AuditFilter(action="staff.user"))
+async def test_a_clerks_console_has_no_admin_panels(
+        make_app: Callable[[], StaffApp]) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)  # clerk, role staff
-        await _tab(pilot, "tab-staff")
-        assert text_of(pilot, "#staff-message") == "Only an administrator can do that."
-        assert table_rows(pilot, "#staff-table") == []
-        await press(pilot, "#staff-add")
-        assert app.screen.id == "console"
-        assert text_of(pilot, "#staff-message") == "Only an administrator can do that."
+        tabs = app.screen.query_one("#tabs", TabbedContent)
+        assert [pane.id for pane in tabs.query(TabPane)] == ["tab-find", "tab-audit"]
+        assert not app.screen.query("#staff-panel, #roster-panel")
 
-        await _tab(pilot, "tab-roster")
-        app.screen.query_one("#roster-path", Input).value = str(roster)
-        app.screen.query_one("#roster-dry-run", Checkbox).value = False
-        await press(pilot, "#roster-import")
-        assert app.screen.id == "console"
-        assert text_of(pilot, "#roster-summary") == "Only an administrator can do that."
-    assert search_guardians(ctx, "quintero").results == ()
-    assert audit_events(ctx, AuditFilter(action="staff.user")) == staff_changes
+
+async def test_a_clerks_console_makes_no_admin_only_call(
+        make_app: Callable[[], StaffApp], monkeypatch: pytest.MonkeyPatch) -> None:
+    admin_checks = count_calls(monkeypatch, StaffServices, "_require_admin")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        for pane in app.screen.query_one("#tabs", TabbedContent).query(TabPane):
+            assert pane.id is not None
+            await _tab(pilot, pane.id)
+        await search(pilot, "lopez")
+    assert admin_checks == []
+
+
+async def test_an_admins_console_has_the_admin_panels_and_loads_the_staff_list(
+        make_app: Callable[[], StaffApp], monkeypatch: pytest.MonkeyPatch) -> None:
+    admin_checks = count_calls(monkeypatch, StaffServices, "_require_admin")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "boss", ADMIN_PASSWORD)
+        tabs = app.screen.query_one("#tabs", TabbedContent)
+        assert [pane.id for pane in tabs.query(TabPane)] == [
+            "tab-find", "tab-audit", "tab-staff", "tab-roster"]
+        assert [row[0] for row in table_rows(pilot, "#staff-table")] == ["boss", "clerk"]
+    assert len(admin_checks) == 1  # the staff list
 
 
 async def test_a_roster_dry_run_shows_the_summary_and_writes_nothing(

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from rich.text import Text
+from textual import events
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
@@ -97,3 +98,11 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, owner: type,
 
     monkeypatch.setattr(owner, name, recording)
     return calls
+
+
+def type_in_one_burst(pilot: Pilot[None], text: str) -> None:
+    """Queue a key event for every character before the app handles any of them, as
+    keys read from one write to the terminal are (a password manager, a slow link)."""
+    names = {"\t": "tab", "\r": "enter", " ": "space"}
+    for character in text:
+        pilot.app.post_message(events.Key(names.get(character, character), character))

@@ -63,8 +63,8 @@ def import_command(path: Path, dry_run: bool, as_json: bool,
     """
     from kiosk.roster.importer import PROGRESS_TOTAL, RosterSafetyLimit, import_roster
 
-    context = load_context()
     try:
+        context = load_context()
         with progress_bar(PROGRESS_TOTAL, "Importing roster") as progress:
             summary = import_roster(context, cli_actor(), path, dry_run=dry_run,
                                     max_withdrawals=max_withdrawals, progress=progress)

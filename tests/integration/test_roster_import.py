@@ -472,3 +472,17 @@ def test_cli_max_withdrawals_must_be_a_whole_number(cli_database: str) -> None:
         result = run(cli_database, "roster", "import", str(BASIC), "--max-withdrawals", value)
         assert result.exit_code == 2
         assert "--max-withdrawals" in result.stderr
+
+
+def test_cli_json_on_a_refusal_before_reading_is_still_one_document(
+        cli_database: str) -> None:
+    result = CliRunner().invoke(main, ["roster", "import", str(BASIC), "--json"],
+                                env={"KIOSK_DATABASE_URL": cli_database,
+                                     "KIOSK_PASSWORD_MIN_LENGTH": "3"})
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert (document["ok"], document["summary"]["problems"]) == (False, 1)
+    [error] = document["errors"]
+    assert (error["file"], error["line"]) == (None, None)
+    assert "password_min_length" in error["reason"]
+    assert result.stderr.startswith("kiosk: ") and result.stderr.count("\n") == 1

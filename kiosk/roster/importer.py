@@ -21,7 +21,7 @@ has nothing to withdraw, so the limit never refuses it.
 Every import is audited, done or refused (outcome "refused", with the counts or the
 first problems); a dry run writes nothing, not even an audit event.
 
-Speed (SPEC §8): the existing rows are read once per table into dictionaries keyed by
+Speed: the existing rows are read once per table into dictionaries keyed by
 sourcedId, the differences are computed in Python, and only changed rows are written,
 with Core `insert()` / `update()` executemany in chunks. A second import of the same
 bundle reads everything and writes nothing but its audit event.

@@ -1,4 +1,4 @@
-"""Roster import on a real SQLite file and a real PostgreSQL server (SPEC §5, §4)."""
+"""Roster import on a real SQLite file and a real PostgreSQL server: snapshots, the CLI."""
 
 from __future__ import annotations
 

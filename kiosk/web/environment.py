@@ -46,6 +46,8 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     environment: dict[str, str] = {}
     for field in dataclasses.fields(settings):
         value = getattr(settings, field.name)
+        if value == "":  # not set: the session's loader gives the same default
+            continue  # (and some settings refuse an empty value, signin_issuer)
         text = ("1" if value else "0") if isinstance(value, bool) else str(value)
         environment[f"KIOSK_{field.name.upper()}"] = text
     return environment

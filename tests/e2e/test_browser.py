@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, ViewportSize, WebSocket, sync_playwright
 from serve_process import ServeProcess, environment_of, start_serve, wait_until
+from sqlalchemy import select
 
-from kiosk.audit import Actor
+from kiosk.audit import Action, Actor
+from kiosk.db.models import AuditEvent
 from kiosk.demo import demo_settings
 from kiosk.errors import LoginFailed
 from kiosk.services.context import ServiceContext
@@ -129,6 +131,17 @@ def _log_in_through_the_core(username: str, password: str) -> LoginResult | None
         context.database.dispose()
 
 
+def _activation_event() -> AuditEvent:
+    context = ServiceContext.from_settings(demo_settings())
+    try:
+        with context.database.unit_of_work(read_only=True) as uow:
+            return uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == Action.ACTIVATION,
+                                         AuditEvent.subject == USERNAME)).one()
+    finally:
+        context.database.dispose()
+
+
 def _latin(text: str) -> bool:
     return all(ord(ch) < 0x250 for ch in text)
 
@@ -205,5 +218,11 @@ def test_a_parent_activates_and_creates_an_account_in_a_browser(
     assert account.guardian_name == key_holder, "the account belongs to the key's holder"
     assert account.students, "the new account is linked to the key holder's students"
     assert _log_in_through_the_core(USERNAME, "not the password at all") is None
+    # The session knew it was a browser session, from the server, with the visitor's
+    # address: the activation is recorded under it (and its keys count in its pool).
+    assert session_env["KIOSK_WEB_CLIENT_ADDRESS"] == "127.0.0.1"
+    event = _activation_event()
+    assert event.client_address == "127.0.0.1"
+    assert re.fullmatch(r"web-[0-9a-f]{8}", event.terminal) and event.actor.startswith("web:")
     assert screenshot.stat().st_size > 20_000, "the screenshot is suspiciously small"
     assert _png_size(screenshot) == (VIEWPORT["width"], VIEWPORT["height"])

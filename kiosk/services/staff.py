@@ -7,10 +7,11 @@ the module functions take an `Actor` and are shared with the `kiosk` CLI.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +44,9 @@ from kiosk.services.views import (
     StaffUserView,
     TemporaryPassword,
 )
+
+if TYPE_CHECKING:
+    from kiosk.roster.importer import ImportSummary
 
 ROLES = ("staff", "admin")
 MAX_PAGE_SIZE = 100
@@ -406,6 +410,16 @@ class StaffServices:
     def list_staff_users(self) -> list[StaffUserView]:
         self._require_admin()
         return list_staff_users(self.context)
+
+    def import_roster(self, path: Path, *, dry_run: bool = False,
+                      max_withdrawals: int | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+        """Admin only, the role read again now: an admin demoted since login is refused."""
+        from kiosk.roster.importer import import_roster
+
+        self._require_admin()
+        return import_roster(self.context, self.actor, path, dry_run=dry_run,
+                             max_withdrawals=max_withdrawals, progress=progress)
 
     def write_letters(self, path: Path, issued: Sequence[IssuedKey]) -> Path:
         """Activation letters to a new private PDF file, audited."""

@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy import update
+
 from kiosk.audit import Actor
 from kiosk.clock import FakeClock
 from kiosk.db.models import Guardian, GuardianStudent, School, Student
@@ -86,7 +88,24 @@ def issue_key(ctx: ServiceContext, guardian_sourced_id: str) -> str:
 
 def add_account(ctx: ServiceContext, username: str = "mlopez", password: str = GOOD_PASSWORD,
                 **family: Any) -> AccountView:
-    """A family whose first guardian has activated an account."""
+    """A family whose first guardian has activated an account.
+
+    With `enrolled=False` the account is made while the students are enrolled and they
+    are withdrawn afterwards, as a later roster import would: an inactive guardian can
+    neither get nor redeem a key.
+    """
+    enrolled = family.pop("enrolled", True)
     fam = add_family(ctx, **family)
     key = issue_key(ctx, fam.guardian_ids[0])
-    return activation.create_account(ctx, KIOSK, key, username, password, password)
+    view = activation.create_account(ctx, KIOSK, key, username, password, password)
+    if not enrolled:
+        withdraw(ctx, fam)
+    return view
+
+
+def withdraw(ctx: ServiceContext, family: Family) -> None:
+    """The family's students leave, as a later roster import would record."""
+    with ctx.database.unit_of_work() as uow:
+        uow.session.execute(update(Student).where(Student.sourced_id.in_(family.student_ids))
+                            .values(enrolled=False))
+        uow.commit()

@@ -28,7 +28,7 @@ from bench.report import MET, MISSED, Row, ms, preamble, progress, render
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ENV = "KIOSK_BENCH_POSTGRES_URL"
-SECTIONS = ("startup", "login", "stall", "import", "keys", "memory", "lookups")
+SECTIONS = ("startup", "login", "signin", "stall", "import", "keys", "memory", "lookups")
 MEMORY_FIGURE = "memory of one `kiosk serve` session vs bare app"
 SMALL_DISTRICT_GUARDIANS = 1_000
 
@@ -122,6 +122,10 @@ def main(argv: Sequence[str]) -> int:
             for databases in kinds:
                 if "login" in args.only:
                     sections["login"] += login.run(databases, work, max(7, args.rounds))
+                if "signin" in args.only:
+                    from bench import signin
+
+                    sections["signin"] += signin.run(databases, work, max(7, args.rounds))
                 if "stall" in args.only:
                     sections["stall"] += ui_stall.run(databases, work, max(5, args.rounds))
             if "memory" in args.only:

@@ -21,6 +21,7 @@ from kiosk.services.staff import StaffServices
 from screens.staff.confirm_screen import ConfirmScreen
 from screens.staff.formatting import error_message
 from screens.staff.literal import lines, literal
+from screens.staff.outcome import Failed, catching
 
 if TYPE_CHECKING:
     from kiosk.roster.importer import ImportSummary
@@ -142,24 +143,25 @@ class RosterPanel(Vertical):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="roster-import")
     def _run_import(self, path: Path, dry_run: bool,
-                    max_withdrawals: int | None) -> ImportSummary:
+                    max_withdrawals: int | None) -> ImportSummary | Failed:
         bar = self.query_one("#roster-progress", ProgressBar)
 
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(bar.update, total=total, progress=done)
 
-        return self._services.import_roster(path, dry_run=dry_run,
-                                            max_withdrawals=max_withdrawals,
-                                            progress=progress)
+        return catching(self._services.import_roster)(path, dry_run=dry_run,
+                                                      max_withdrawals=max_withdrawals,
+                                                      progress=progress)
 
     @on(Worker.StateChanged)
     def _finished(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.SUCCESS:
-            summary = event.worker.result
-            assert summary is not None
-            self._say(summary_text(summary))
-        elif event.state == WorkerState.ERROR:
-            self._say(refusal_text(event.worker.error))
+        if event.state != WorkerState.SUCCESS:
+            return
+        result = event.worker.result
+        if isinstance(result, Failed):
+            self._say(refusal_text(result.error))
+        elif result is not None:
+            self._say(summary_text(result))
 
     def _say(self, text: str) -> None:
         self.query_one("#roster-summary", Static).update(literal(text))

@@ -42,6 +42,7 @@ from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from joserfc.jwk import ECKey, KeySet
 
+from kiosk.audit import Actor
 from kiosk.clock import Clock
 from kiosk.db.uow import Database
 from kiosk.signin import store
@@ -67,6 +68,7 @@ class PlainRequest:
     headers: Mapping[str, str]
     query: Sequence[tuple[str, str]] = ()
     form: Sequence[tuple[str, str]] = ()
+    client_address: str = ""  # who asked, for the audit log (actor signin:<address>)
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,12 @@ class KioskOAuth2Request(OAuth2Request):  # type: ignore[misc]
         self.payload = _Payload([*plain.query, *plain.form])
         self._args = dict(reversed(plain.query))
         self._form = dict(reversed(plain.form))
+        self.client_address = plain.client_address
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(name=f"signin:{self.client_address or 'unknown'}",
+                     client_address=self.client_address)
 
     @property
     def args(self) -> dict[str, str]:
@@ -249,7 +257,7 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
 
     def query_authorization_code(self, code: str, client: Client) -> Code | None:
         record = store.claim_code(self.server.database, self.server.clock, code,
-                                  client.get_client_id())
+                                  client.get_client_id(), self.request.actor)
         return Code(record) if record is not None else None
 
     def delete_authorization_code(self, authorization_code: Code) -> None:
@@ -269,7 +277,7 @@ class RotatingRefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
         record = store.claim_refresh_token(self.server.database, self.server.clock,
-                                           refresh_token)
+                                           refresh_token, self.request.actor)
         return Token(record, self.server.clock) if record is not None else None
 
     def authenticate_user(self, refresh_token: Token) -> SigninUser:
@@ -300,7 +308,8 @@ class KioskOpenIDCode(OpenIDCode):  # type: ignore[misc]
 
     def resolve_client_private_key(self, client: Client) -> ECKey:
         key: store.SigningKey = self._chosen.key
-        return ECKey.import_key(key.private_jwk)
+        parsed: ECKey = key.private_key()
+        return parsed
 
     def get_client_claims(self, client: Client) -> dict[str, Any]:
         now = int(self.server.clock.now().timestamp())
@@ -343,7 +352,8 @@ class Logout(EndSessionEndpoint):  # type: ignore[misc]
         client = end_session_request.client
         if claims.get("sub") and client is not None:
             store.revoke_for_logout(self.server.database, self.server.clock,
-                                    str(claims["sub"]), client.get_client_id())
+                                    str(claims["sub"]), client.get_client_id(),
+                                    end_session_request.request.actor)
 
 
 class KioskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
@@ -401,6 +411,13 @@ class KioskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         """No signals."""
 
     # ours
+    def token_response(self, request: PlainRequest) -> Reply:
+        """/token: the whole exchange (client, code or refresh token, guardian, key, new
+        tokens) in one database transaction."""
+        with store.one_transaction(self.database):
+            reply: Reply = self.create_token_response(request)
+        return reply
+
     def claims(self, user: SigninUser, scope: str) -> dict[str, Any]:
         """The ID token's and /userinfo's claims about the guardian."""
         found = store.identity(self.database, user.account_id)
@@ -414,7 +431,12 @@ class KioskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         return claims
 
     def userinfo(self, request: PlainRequest) -> Reply:
-        """/userinfo: the claims for a current bearer access token (Authlib checks it)."""
+        """/userinfo: the claims for a current bearer access token (Authlib checks it),
+        in one database transaction."""
+        with store.one_transaction(self.database):
+            return self._userinfo(request)
+
+    def _userinfo(self, request: PlainRequest) -> Reply:
         from authlib.oauth2 import OAuth2Error
 
         oauth_request = self.create_oauth2_request(request)

@@ -5,6 +5,11 @@ its thread pool, never on the event loop. Codes, tokens and client secrets are k
 only as SHA-256 (they are long random strings, so a fast hash is enough); a code or a
 refresh token is used up by one conditional UPDATE, so two provider processes racing
 on the same one cannot both win.
+
+A token exchange runs inside `one_transaction`: every store call it makes (the client,
+the code, the guardian, the signing key, the new tokens) shares one transaction, so an
+exchange costs one round of BEGIN/COMMIT instead of one per call. Signing keys are
+parsed once per process and found again by their kid.
 """
 
 from __future__ import annotations
@@ -14,8 +19,12 @@ import hmac
 import json
 import re
 import secrets
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -47,6 +56,55 @@ from kiosk.signin.config import (
 
 CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 CSRF_SECRET = "csrf"  # noqa: S105 - the name of a row, not a secret
+
+
+# --- one transaction per request -------------------------------------------------------------
+
+@dataclass
+class _Scope:
+    session: Session
+    identities: dict[int, Identity | None] = field(default_factory=dict)
+
+
+_local = threading.local()
+
+
+def _scope() -> _Scope | None:
+    scope: _Scope | None = getattr(_local, "scope", None)
+    return scope
+
+
+@contextmanager
+def one_transaction(database: Database) -> Iterator[None]:
+    """Every store call this thread makes inside the block shares one transaction.
+
+    It is committed when the block ends normally, also when the protocol's answer is
+    an error: a code used up, or a family revoked after a replay, stays so. An
+    exception rolls everything back.
+    """
+    if _scope() is not None:
+        yield
+        return
+    with database.unit_of_work() as uow:
+        _local.scope = _Scope(uow.session)
+        try:
+            yield
+            uow.commit()
+        finally:
+            _local.scope = None
+
+
+@contextmanager
+def _work(database: Database, *, read_only: bool = False) -> Iterator[Session]:
+    """The request's transaction when there is one, else a unit of work of its own
+    (committed when the block ends without an exception)."""
+    scope = _scope()
+    if scope is not None:
+        yield scope.session
+        return
+    with database.unit_of_work(read_only=read_only) as uow:
+        yield uow.session
+        uow.commit()
 
 
 def digest(value: str) -> str:
@@ -158,8 +216,8 @@ def list_clients(database: Database) -> list[ClientRecord]:
 def find_client(database: Database, client_id: str) -> ClientRecord | None:
     if not client_id or len(client_id) > 64:
         return None
-    with database.unit_of_work(read_only=True) as uow:
-        row = uow.session.scalar(select(SigninClient).where(SigninClient.client_id == client_id))
+    with _work(database, read_only=True) as session:
+        row = session.scalar(select(SigninClient).where(SigninClient.client_id == client_id))
         return _client_record(row) if row is not None else None
 
 
@@ -211,12 +269,13 @@ def save_code(database: Database, clock: Clock, code: str, *, client_id: str, ac
         uow.commit()
 
 
-def claim_code(database: Database, clock: Clock, code: str, client_id: str) -> CodeRecord | None:
-    """Use a code up, once. A code used before is a replay: what it issued is revoked."""
+def claim_code(database: Database, clock: Clock, code: str, client_id: str,
+               actor: Actor | None = None) -> CodeRecord | None:
+    """Use a code up, once. A code used before is a replay: what it issued is revoked,
+    and the audit log says so (never the code itself)."""
     code_hash = digest(code)
     now = clock.now()
-    with database.unit_of_work() as uow:
-        session = uow.session
+    with _work(database) as session:
         row = session.execute(
             update(SigninCode)
             .where(SigninCode.code_hash == code_hash, SigninCode.client_id == client_id,
@@ -228,27 +287,42 @@ def claim_code(database: Database, clock: Clock, code: str, client_id: str) -> C
                        SigninCode.locale, SigninCode.auth_time)
         ).one_or_none()
         if row is None:
-            used = session.scalar(select(SigninCode.used_at).where(
-                SigninCode.code_hash == code_hash, SigninCode.client_id == client_id))
-            if used is not None:
-                _revoke_families_of_code(session, code_hash, now)
-            uow.commit()
+            used = session.execute(select(SigninCode.used_at, SigninCode.account_id).where(
+                SigninCode.code_hash == code_hash, SigninCode.client_id == client_id)
+            ).one_or_none()
+            if used is not None and used.used_at is not None:
+                revoked = _revoke_families_of_code(session, code_hash, now)
+                audit.record(session, clock, actor or Actor(name="signin"),
+                             "signin.code.replay", outcome="refused",
+                             guardian_id=_guardian_of(session, used.account_id),
+                             subject=client_id,
+                             detail=f"an authorization code was presented again; the "
+                                    f"{revoked} token issue(s) of its first use are revoked")
             return None
-        uow.commit()
     return CodeRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                       row[8], row[9])
 
 
-def _revoke_families_of_code(session: Session, code_hash: str, now: datetime) -> None:
+def _revoke_families_of_code(session: Session, code_hash: str, now: datetime) -> int:
     families = select(SigninToken.family).where(SigninToken.code_hash == code_hash)
-    session.execute(update(SigninToken).where(
+    return _rowcount(session.execute(update(SigninToken).where(
         SigninToken.family.in_(families.scalar_subquery()), SigninToken.revoked_at.is_(None))
-        .values(revoked_at=now))
+        .values(revoked_at=now)))
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _guardian_of(session: Session, account_id: int) -> int | None:
+    guardian_id: int | None = session.scalar(
+        select(Account.guardian_id).where(Account.id == account_id))
+    return guardian_id
 
 
 def nonce_seen(database: Database, client_id: str, nonce: str) -> bool:
-    with database.unit_of_work(read_only=True) as uow:
-        return uow.session.scalar(select(SigninCode.id).where(
+    with _work(database, read_only=True) as session:
+        return session.scalar(select(SigninCode.id).where(
             SigninCode.client_id == client_id, SigninCode.nonce == nonce).limit(1)) is not None
 
 
@@ -278,8 +352,8 @@ def save_tokens(database: Database, clock: Clock, tokens: IssuedTokens, *, clien
     """Store a new issue: a fresh family after a code, the parent's family after a refresh."""
     now = clock.now()
     family = parent.family if parent is not None else secrets.token_hex(16)
-    with database.unit_of_work() as uow:
-        uow.session.add(SigninToken(
+    with _work(database) as session:
+        session.add(SigninToken(
             client_id=client_id, account_id=account_id, scope=scope, locale=locale,
             access_token_hash=digest(tokens.access_token),
             access_expires_at=now + ACCESS_TOKEN_LIFETIME,
@@ -290,7 +364,6 @@ def save_tokens(database: Database, clock: Clock, tokens: IssuedTokens, *, clien
             family=family,
             family_created_at=parent.family_created_at if parent is not None else now,
             code_hash=code_hash, issued_at=now, rotated_at=None, revoked_at=None))
-        uow.commit()
 
 
 def _token_record(row: SigninToken) -> TokenRecord:
@@ -300,17 +373,17 @@ def _token_record(row: SigninToken) -> TokenRecord:
                        access_expires_at=row.access_expires_at)
 
 
-def claim_refresh_token(database: Database, clock: Clock, refresh_token: str
-                        ) -> TokenRecord | None:
+def claim_refresh_token(database: Database, clock: Clock, refresh_token: str,
+                        actor: Actor | None = None) -> TokenRecord | None:
     """Rotate: use a refresh token up, once, if its family may still sign in.
 
     A refresh token that was already used is a sign it was stolen (or the app lost
-    track): the whole family is revoked, so neither copy works any more.
+    track): the whole family is revoked, so neither copy works any more, and the audit
+    log says so (never the token itself).
     """
     token_hash = digest(refresh_token)
     now = clock.now()
-    with database.unit_of_work() as uow:
-        session = uow.session
+    with _work(database) as session:
         claimed = session.execute(
             update(SigninToken)
             .where(SigninToken.refresh_token_hash == token_hash,
@@ -326,14 +399,17 @@ def claim_refresh_token(database: Database, clock: Clock, refresh_token: str
         record = _token_record(row)
         if claimed is None:
             if row.rotated_at is not None and row.revoked_at is None:
-                revoke_family(session, row.family, now)
-            uow.commit()
+                revoked = revoke_family(session, row.family, now)
+                audit.record(session, clock, actor or Actor(name="signin"),
+                             "signin.refresh.reuse", outcome="refused",
+                             guardian_id=_guardian_of(session, row.account_id),
+                             subject=row.client_id,
+                             detail=f"a refresh token already used came back; its chain "
+                                    f"of {revoked} token issue(s) is revoked")
             return None
         if not account_may_sign_in(session, record):
             revoke_family(session, row.family, now)
-            uow.commit()
             return None
-        uow.commit()
     return record
 
 
@@ -341,11 +417,11 @@ def find_access_token(database: Database, clock: Clock, access_token: str
                       ) -> TokenRecord | None:
     """The token behind a bearer access token, if it is current and its account may sign in."""
     now = clock.now()
-    with database.unit_of_work(read_only=True) as uow:
-        row = uow.session.scalar(select(SigninToken).where(
+    with _work(database, read_only=True) as session:
+        row = session.scalar(select(SigninToken).where(
             SigninToken.access_token_hash == digest(access_token)))
         if (row is None or row.revoked_at is not None or row.access_expires_at <= now
-                or not account_may_sign_in(uow.session, _token_record(row))):
+                or not account_may_sign_in(session, _token_record(row))):
             return None
         return _token_record(row)
 
@@ -365,27 +441,57 @@ def account_may_sign_in(session: Session, token: TokenRecord) -> bool:
     return queries.guardian_is_active(session, account.guardian_id)
 
 
-def revoke_family(session: Session, family: str, now: datetime) -> None:
-    session.execute(update(SigninToken).where(
-        SigninToken.family == family, SigninToken.revoked_at.is_(None)).values(revoked_at=now))
+def revoke_family(session: Session, family: str, now: datetime) -> int:
+    return _rowcount(session.execute(update(SigninToken).where(
+        SigninToken.family == family, SigninToken.revoked_at.is_(None))
+        .values(revoked_at=now)))
 
 
-def revoke_for_logout(database: Database, clock: Clock, subject: str, client_id: str) -> int:
-    """RP-initiated logout: revoke the guardian's tokens at that client; how many."""
+def revoke_account_tokens(session: Session, account_id: int, now: datetime) -> int:
+    """End every sign-in of one account (in the caller's transaction); how many issues.
+
+    Staff call it with a password reset and a disable, so those tokens are dead for
+    good, even if the account is enabled again or the new password is set at once.
+    """
+    return _rowcount(session.execute(update(SigninToken).where(
+        SigninToken.account_id == account_id, SigninToken.revoked_at.is_(None))
+        .values(revoked_at=now)))
+
+
+def revoke_tokens_of_inactive_guardians(session: Session, now: datetime) -> int:
+    """End every sign-in of guardians who are not active (in the caller's transaction).
+
+    A roster import calls it after it wrote the snapshot: a guardian it took out of the
+    roster, or whose last student it withdrew, keeps no token. Signing in again works
+    once a later import makes them active again.
+    """
+    inactive = (select(Account.id).join(Guardian, Guardian.id == Account.guardian_id)
+                .where(~queries.guardian_active_clause()))
+    return _rowcount(session.execute(update(SigninToken).where(
+        SigninToken.revoked_at.is_(None),
+        SigninToken.account_id.in_(inactive.scalar_subquery()))
+        .values(revoked_at=now)))
+
+
+def revoke_for_logout(database: Database, clock: Clock, subject: str, client_id: str,
+                      actor: Actor | None = None) -> int:
+    """RP-initiated logout: revoke the guardian's tokens at that client; how many.
+    Audited, with the client and the count."""
     now = clock.now()
-    with database.unit_of_work() as uow:
-        session = uow.session
+    with _work(database) as session:
         guardian_id = session.scalar(select(SigninSubject.guardian_id).where(
             SigninSubject.subject == subject))
         if guardian_id is None:
             return 0
         account_ids = select(Account.id).where(Account.guardian_id == guardian_id)
-        result = session.execute(update(SigninToken).where(
+        revoked = _rowcount(session.execute(update(SigninToken).where(
             SigninToken.account_id.in_(account_ids.scalar_subquery()),
             SigninToken.client_id == client_id, SigninToken.revoked_at.is_(None))
-            .values(revoked_at=now))
-        uow.commit()
-        return int(getattr(result, "rowcount", 0) or 0)
+            .values(revoked_at=now)))
+        audit.record(session, clock, actor or Actor(name="signin"), "signin.logout",
+                     guardian_id=guardian_id, subject=client_id,
+                     detail=f"logout at the client; {revoked} token issue(s) revoked")
+        return revoked
 
 
 # --- who the guardian is -----------------------------------------------------------------
@@ -434,22 +540,33 @@ def _insert_if_missing(session: Session, model: type[SigninSubject] | type[Signi
 
 
 def identity(database: Database, account_id: int) -> Identity | None:
-    with database.unit_of_work() as uow:
-        session = uow.session
-        account = session.get(Account, account_id)
-        if account is None:
-            return None
-        guardian = session.get(Guardian, account.guardian_id)
-        assert guardian is not None  # foreign key
-        subject = subject_of(session, guardian.id)
-        students = tuple(Student(name=s.full_name, school=s.school_name)
-                         for s in queries.students_of(session, guardian.id) if s.enrolled)
-        active = (not account.disabled
-                  and queries.guardian_is_active(session, guardian.id))
-        uow.commit()
-    return Identity(account_id=account.id, subject=subject, username=account.username,
-                    name=f"{guardian.given_name} {guardian.family_name}".strip(),
-                    students=students, active=active)
+    """Who the account's guardian is, for the claims; once per request in a transaction.
+
+    The account, the guardian, the `sub` and the active rule come in one query, the
+    students in a second; the `sub` is made (once, ever) when there is none yet.
+    """
+    scope = _scope()
+    if scope is not None and account_id in scope.identities:
+        return scope.identities[account_id]
+    with _work(database) as session:
+        row = session.execute(
+            select(Account.id, Account.username, Account.disabled, Guardian.id.label("gid"),
+                   Guardian.given_name, Guardian.family_name, SigninSubject.subject,
+                   queries.guardian_active_clause().label("active"))
+            .join(Guardian, Guardian.id == Account.guardian_id)
+            .outerjoin(SigninSubject, SigninSubject.guardian_id == Guardian.id)
+            .where(Account.id == account_id)).one_or_none()
+        found = None
+        if row is not None:
+            subject = row.subject or subject_of(session, row.gid)
+            students = tuple(Student(name=s.full_name, school=s.school_name)
+                             for s in queries.students_of(session, row.gid) if s.enrolled)
+            found = Identity(account_id=row.id, subject=subject, username=row.username,
+                             name=f"{row.given_name} {row.family_name}".strip(),
+                             students=students, active=bool(row.active) and not row.disabled)
+    if scope is not None:
+        scope.identities[account_id] = found
+    return found
 
 
 # --- signing keys ------------------------------------------------------------------------
@@ -459,6 +576,15 @@ class SigningKey:
     kid: str
     algorithm: str
     private_jwk: dict[str, str | list[str]]
+    # The parsed key, made once per process (see `current_signing_key`).
+    parsed: Any = field(default=None, compare=False, repr=False)
+
+    def private_key(self) -> Any:
+        if self.parsed is None:
+            from joserfc.jwk import ECKey
+
+            object.__setattr__(self, "parsed", ECKey.import_key(self.private_jwk))
+        return self.parsed
 
 
 def _new_key_row(now: datetime) -> SigninKey:
@@ -473,24 +599,40 @@ def _new_key_row(now: datetime) -> SigninKey:
                      public_jwk=json.dumps(public), created_at=now, retired_at=None)
 
 
+# Parsed private keys of this process, by kid. A key's kid never changes meaning (it is
+# the key's thumbprint), so a cached entry is never stale; a rotation brings a new kid,
+# which this process does not know yet and so reads from the database at once.
+_keys: dict[str, SigningKey] = {}
+_keys_lock = threading.Lock()
+_KEYS_KEPT = 8
+
+
 def current_signing_key(database: Database, clock: Clock) -> SigningKey:
-    """The newest key that is not retired; made on first use."""
-    with database.unit_of_work(read_only=True) as uow:
-        row = uow.session.scalar(select(SigninKey).where(SigninKey.retired_at.is_(None))
-                                 .order_by(SigninKey.created_at.desc(), SigninKey.id.desc())
-                                 .limit(1))
-        if row is not None:
-            return SigningKey(row.kid, row.algorithm, json.loads(row.private_jwk))
-    with database.unit_of_work() as uow:
-        # Another process may have made one meanwhile: use it rather than add a second.
-        row = uow.session.scalar(select(SigninKey).where(SigninKey.retired_at.is_(None))
+    """The newest key that is not retired (made on first use); asked every time, so a
+    rotation is used at once, but parsed only once per process."""
+    newest = (select(SigninKey.kid).where(SigninKey.retired_at.is_(None))
+              .order_by(SigninKey.created_at.desc(), SigninKey.id.desc()).limit(1))
+    with _work(database, read_only=True) as session:
+        kid = session.scalar(newest)
+        if kid is not None and kid in _keys:
+            return _keys[kid]
+        row = session.scalar(select(SigninKey).where(SigninKey.kid == kid)) if kid else None
+    if row is None:
+        with _work(database) as session:
+            # Another process may have made one meanwhile: use it rather than add a second.
+            row = session.scalar(select(SigninKey).where(SigninKey.retired_at.is_(None))
                                  .order_by(SigninKey.created_at.desc()).limit(1))
-        if row is None:
-            row = _new_key_row(clock.now())
-            uow.session.add(row)
-        key = SigningKey(row.kid, row.algorithm, json.loads(row.private_jwk))
-        uow.commit()
-    return key
+            if row is None:
+                row = _new_key_row(clock.now())
+                session.add(row)
+    return _remember(SigningKey(row.kid, row.algorithm, json.loads(row.private_jwk)))
+
+
+def _remember(key: SigningKey) -> SigningKey:
+    with _keys_lock:
+        if len(_keys) >= _KEYS_KEPT:
+            _keys.clear()
+        return _keys.setdefault(key.kid, key)
 
 
 def rotate_key(database: Database, clock: Clock, actor: Actor) -> tuple[str, list[str]]:

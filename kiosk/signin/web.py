@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -36,6 +35,7 @@ from kiosk.signin.authority import KioskAuthorizationServer, PlainRequest, Reply
 from kiosk.signin.config import SCOPES, SIGNING_ALGORITHM, SigninConfig
 from kiosk.signin.csrf import COOKIE, FormSigner
 from kiosk.signin.texts import page_texts
+from kiosk.web import clients
 
 log = logging.getLogger("kiosk.signin")
 T = TypeVar("T")
@@ -84,24 +84,12 @@ PROVIDER = web.AppKey("provider", Provider)
 # --- helpers ---------------------------------------------------------------------------
 
 def client_address(request: web.Request, trusted_proxy: str | None) -> str:
-    """The peer's address; behind the trusted proxy, the last X-Forwarded-For entry."""
-    peer = _canonical(request.remote or "") or "unknown"
-    if trusted_proxy is None or peer != trusted_proxy:
-        return peer
-    entries = [entry.strip() for line in request.headers.getall("X-Forwarded-For", [])
-               for entry in line.split(",") if entry.strip()]
-    return (_canonical(entries[-1]) or peer) if entries else peer
-
-
-def _canonical(text: str) -> str | None:
-    value = text.strip().strip("[]")
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(address)
+    """The visitor's address, by the same rule as `kiosk serve` (kiosk.web.clients): the
+    peer's, or behind the trusted proxy the last X-Forwarded-For (or Forwarded) entry."""
+    return clients.client_address(
+        request.remote, trusted_proxy=trusted_proxy,
+        forwarded_for=request.headers.getall("X-Forwarded-For", []),
+        forwarded=request.headers.getall("Forwarded", []))
 
 
 def plain_request(request: web.Request, config: SigninConfig,
@@ -109,7 +97,8 @@ def plain_request(request: web.Request, config: SigninConfig,
     return PlainRequest(
         method=request.method, url=config.issuer + str(request.rel_url),
         headers={k: v for k, v in request.headers.items()},
-        query=[(k, v) for k, v in request.query.items()], form=form or [])
+        query=[(k, v) for k, v in request.query.items()], form=form or [],
+        client_address=client_address(request, config.trusted_proxy))
 
 
 def choose_language(request: web.Request, form: dict[str, str] | None = None) -> str:
@@ -472,7 +461,7 @@ async def token(request: web.Request) -> web.Response:
     form = await read_form(request)
     plain = plain_request(request, provider.config, form=list(form.items()))
     try:
-        reply = await provider.run(provider.server.create_token_response, plain)
+        reply = await provider.run(provider.server.token_response, plain)
     except ServiceUnavailable:
         return json_error(503, "temporarily_unavailable", "try again shortly")
     return reply_response(reply)

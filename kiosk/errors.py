@@ -46,13 +46,30 @@ class ConfigurationError(KioskError):
 
 
 class ServiceUnavailable(KioskError):
+    """Parents see the calm message; administrators, logs and `kiosk doctor` see `cause`:
+    the real reason in plain words with its fix, secrets removed (empty: not known)."""
+
     message = "The system is temporarily unavailable. Please see the front desk."
+    cause: str = ""
 
 
 class DatabaseNotReady(ServiceUnavailable):
     """The database has no schema yet: to a parent it is simply unavailable."""
 
     message = "The database is not set up yet. Run: kiosk db upgrade"
+
+
+class SchemaBehind(DatabaseNotReady):
+    """The database was made by an older release than this kiosk."""
+
+    message = "The database schema is older than this kiosk. Run: kiosk db upgrade"
+
+
+class SchemaTooNew(ServiceUnavailable):
+    """A newer release upgraded the database: this kiosk waits for its own upgrade."""
+
+    message = ("This kiosk is older than the database: upgrade the kiosk on this host "
+               "to the release that upgraded the database.")
 
 
 # --- activation -----------------------------------------------------------------

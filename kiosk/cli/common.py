@@ -16,7 +16,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, ServiceUnavailable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,6 +35,9 @@ def expected_errors(function: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
+        except ServiceUnavailable as error:
+            # An administrator needs the real cause, never the parents' calm message.
+            refuse(f"the database cannot be used: {error.cause or error.text()}")
         except KioskError as error:
             refuse(error.text())
         except OSError as error:  # a file the user named: missing folder, permissions...
@@ -44,6 +47,9 @@ def expected_errors(function: Callable[P, R]) -> Callable[P, R]:
             if _is_database_error(error):
                 refuse("the database file is damaged or is not a kiosk database "
                        "(check database_url)")
+            cause = _database_cause(error)
+            if cause is not None:
+                refuse(f"the database cannot be used: {cause}")
             raise
         except KeyboardInterrupt:
             click.echo("kiosk: interrupted; nothing more was done.", err=True)
@@ -60,6 +66,18 @@ def _is_database_error(error: Exception) -> bool:
         return True
     module = type(error).__module__
     return module.startswith("sqlalchemy") and type(error).__name__ == "DatabaseError"
+
+
+def _database_cause(error: Exception) -> str | None:
+    """The real cause of a database error that reached a command unconverted (a refused
+    connection, a role without the right): plain words and the fix, no secret."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    if not isinstance(error, DBAPIError) or isinstance(error, IntegrityError):
+        return None
+    from kiosk.db.diagnose import cause_of
+
+    return cause_of(error).line()
 
 
 def load_context() -> Any:

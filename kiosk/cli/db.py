@@ -1,4 +1,4 @@
-"""`kiosk db upgrade` and `kiosk db backup FILE`."""
+"""`kiosk db upgrade`, `kiosk db roles [--apply]` and `kiosk db backup FILE`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,32 @@ def upgrade() -> None:
         click.echo(f"The database is up to date (revision {after}).")
     else:
         click.echo(f"Upgraded the database from {before or 'nothing'} to revision {after}.")
+
+
+@db.command()
+@click.option("--apply", "apply_", is_flag=True,
+              help="Run the SQL as the configured (migration) role; it needs CREATEROLE.")
+@expected_errors
+def roles(apply_: bool) -> None:
+    """Print (or, with --apply, run) the SQL making one PostgreSQL role per host role."""
+    from kiosk.db.roles import RolesRefused, apply_roles, roles_sql
+
+    if not apply_:
+        click.echo(roles_sql(), nl=False)
+        return
+    from kiosk.db.engine import make_engine
+    from kiosk.settings import load_settings
+
+    engine = make_engine(load_settings().connection_url())
+    try:
+        with engine.begin() as connection:
+            names = apply_roles(connection)
+    except RolesRefused as refusal:
+        refuse(str(refusal))
+    finally:
+        engine.dispose()
+    click.echo(f"Roles ready: {', '.join(names)} (LOGIN, no password: set one with "
+               "ALTER ROLE ... PASSWORD, or use certificates).")
 
 
 @db.command()

@@ -68,7 +68,14 @@ def guardian_is_active(session: Session, guardian_id: int) -> bool:
 
 
 def username_in_use(session: Session, canonical: str) -> bool:
-    """Usernames are unique case-insensitively among guardians, staff and students."""
+    """Usernames are unique case-insensitively among guardians, staff and students.
+
+    On PostgreSQL the answer comes from `kiosk_username_taken`, a function that runs
+    with the schema owner's rights: the lobby's role may ask whether a name is taken
+    but may not read staff rows. SQLite has no roles and reads the tables.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return bool(session.scalar(select(func.kiosk_username_taken(canonical))))
     return bool(session.scalar(select(
         exists().where(Account.username_canonical == canonical)
         | exists().where(StaffUser.username_canonical == canonical)

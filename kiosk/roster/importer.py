@@ -199,6 +199,11 @@ def _apply(ctx: ServiceContext, actor: Actor, roster: Roster, dry_run: bool,
         ticker = _Ticker(progress, progress_start + 10, plan.write_count())
         ticker.tick(0)
         plan.write(connection, ticker)
+        if summary.accounts_deactivated:
+            # A guardian the import made inactive keeps no sign-in token (portal, app).
+            from kiosk.signin.store import revoke_tokens_of_inactive_guardians
+
+            revoke_tokens_of_inactive_guardians(uow.session, ctx.clock.now())
         audit.record(uow.session, ctx.clock, actor, Action.ROSTER_IMPORT,
                      subject=roster.source[:64],
                      detail=json.dumps({"source": roster.source, **summary.counts()},

@@ -214,7 +214,13 @@ def _key_state(key: ActivationKey, now: datetime) -> KeyState:
 # --- account actions ---------------------------------------------------------------------
 
 def reset_password(ctx: ServiceContext, actor: Actor, username: str) -> TemporaryPassword:
-    """Generate a temporary password (staff never choose it); it is shown once."""
+    """Generate a temporary password (staff never choose it); it is shown once.
+
+    The account's sign-in tokens (portal, mobile app) are revoked in the same
+    transaction: whoever had them must log in again with the new password.
+    """
+    from kiosk.signin.store import revoke_account_tokens
+
     canonical = canonical_username(username)
     temporary = generate_temporary_password(ctx.policy, username=canonical)
     temporary_hash = ctx.hashing.hash(temporary)
@@ -226,9 +232,11 @@ def reset_password(ctx: ServiceContext, actor: Actor, username: str) -> Temporar
             password_hash=temporary_hash, must_change_password=True,
             temporary_expires_at=expires, failed_logins=0, locked_until=None,
             hard_locked=False))
+        ended = revoke_account_tokens(uow.session, account.id, now)
         audit.record(uow.session, ctx.clock, actor, Action.PASSWORD_RESET,
                      guardian_id=account.guardian_id, subject=canonical,
-                     detail=f"temporary password valid until {expires.isoformat()}")
+                     detail=f"temporary password valid until {expires.isoformat()}"
+                     + (f"; {ended} sign-in token issue(s) revoked" if ended else ""))
         uow.commit()
     return TemporaryPassword(username=account.username, temporary_password=temporary,
                              expires_at=expires)
@@ -246,14 +254,21 @@ def unlock(ctx: ServiceContext, actor: Actor, username: str) -> None:
 
 def set_account_disabled(ctx: ServiceContext, actor: Actor, username: str,
                          disabled: bool) -> None:
+    """Disable (or enable) a portal account. A disable revokes its sign-in tokens in the
+    same transaction, so enabling it again does not bring them back."""
+    from kiosk.signin.store import revoke_account_tokens
+
     canonical = canonical_username(username)
     with ctx.database.unit_of_work() as uow:
         account = _account(uow.session, canonical)
         uow.session.execute(update(Account).where(Account.id == account.id)
                             .values(disabled=disabled))
+        ended = (revoke_account_tokens(uow.session, account.id, ctx.clock.now())
+                 if disabled else 0)
         audit.record(uow.session, ctx.clock, actor,
                      Action.DISABLE if disabled else Action.ENABLE,
-                     guardian_id=account.guardian_id, subject=canonical)
+                     guardian_id=account.guardian_id, subject=canonical,
+                     detail=f"{ended} sign-in token issue(s) revoked" if ended else "")
         uow.commit()
 
 

@@ -5,7 +5,9 @@ never the configured one), creates it again, imports a generated roster of three
 schools, and prepares what a visitor needs to try every parent path:
 - activation keys for a few guardians (new random keys on every run);
 - a guardian who already has an account (a fixed, readable demo password);
-- a guardian whose password staff have just reset (a fresh temporary password).
+- a guardian whose password staff have just reset (a fresh temporary password);
+- a demo staff login, so F12 closes the demo as it would close a real kiosk.
+The demo runs for its own made-up district, whatever the configured district is.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ DEMO_KEY_COUNT = 3
 DEMO_USERNAME = "demoparent"
 DEMO_PASSWORD = "maple lantern river 42"  # noqa: S105 - published on the demo sheet
 DEMO_RESET_USERNAME = "demoreset"
+DEMO_STAFF_USERNAME = "demostaff"
+DEMO_STAFF_PASSWORD = "harbor violet candle 57"  # noqa: S105 - published on the demo sheet
+# The made-up district the demo runs for (a `.invalid` address: never a real portal).
+DEMO_DISTRICT = {"district_name": "Maple Valley Schools (demo)", "district_id": "DEMO01",
+                 "portal_url": "https://portal.maple-valley.invalid/"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class DemoDistrict:
     keys: tuple[DemoKey, ...]
     login: DemoLogin
     temporary_login: DemoLogin
+    staff_username: str
+    staff_password: str
 
     @property
     def database_location(self) -> str:
@@ -97,14 +106,22 @@ class DemoDistrict:
             "(the kiosk then asks you to choose a new password):",
             f"  username: {self.temporary_login.username}",
             f"  temporary password: {self.temporary_login.password}",
+            "",
+            "Leave the demo with F12 and this staff login:",
+            f"  staff username: {self.staff_username}",
+            f"  staff password: {self.staff_password}",
         ]
         return "\n".join(lines)
 
 
 def demo_settings(base: Settings | None = None) -> Settings:
-    """The given (or configured) settings, pointed at the demo database, in demo mode."""
+    """The given (or configured) settings, pointed at the demo database, in demo mode,
+    for the demo's own district. No password file: the demo database is SQLite."""
     settings = base if base is not None else load_settings()
-    return replace(settings, database_url=demo_database_url(), demo=True)
+    return replace(settings, database_url=demo_database_url(), database_password_file="",
+                   demo=True, district_name=DEMO_DISTRICT["district_name"],
+                   district_id=DEMO_DISTRICT["district_id"],
+                   portal_url=DEMO_DISTRICT["portal_url"])
 
 
 def demo_context(base: Settings | None = None) -> ServiceContext:
@@ -163,10 +180,15 @@ def _prepare_guardians(ctx: ServiceContext, district: District,
     activation.create_account(ctx, DEMO_ACTOR, reset_key.activation_key, DEMO_RESET_USERNAME,
                               forgotten, forgotten)
     temporary = staff.reset_password(ctx, DEMO_ACTOR, DEMO_RESET_USERNAME)
+    staff_password = DEMO_STAFF_PASSWORD
+    if ctx.policy.problems(staff_password, username=DEMO_STAFF_USERNAME):
+        staff_password = generate_temporary_password(ctx.policy, username=DEMO_STAFF_USERNAME)
+    staff.add_staff_user(ctx, DEMO_ACTOR, DEMO_STAFF_USERNAME, staff_password)
     write_sheet(ctx.settings.database_url, DemoSheet(
         keys=tuple(k.activation_key for k in demo_keys), username=DEMO_USERNAME,
         password=password, temporary_username=temporary.username,
-        temporary_password=temporary.temporary_password))
+        temporary_password=temporary.temporary_password,
+        staff_username=DEMO_STAFF_USERNAME, staff_password=staff_password))
     return DemoDistrict(
         database_url=ctx.settings.database_url, district_name=ctx.settings.district_name,
         district_id=ctx.settings.district_id, schools=district.schools,
@@ -176,4 +198,5 @@ def _prepare_guardians(ctx: ServiceContext, district: District,
         temporary_login=DemoLogin(guardian_name=reset_key.guardian_name,
                                   username=temporary.username,
                                   password=temporary.temporary_password, temporary=True,
-                                  expires_at=temporary.expires_at))
+                                  expires_at=temporary.expires_at),
+        staff_username=DEMO_STAFF_USERNAME, staff_password=staff_password)

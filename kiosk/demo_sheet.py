@@ -23,6 +23,8 @@ class DemoSheet:
     password: str
     temporary_username: str
     temporary_password: str
+    staff_username: str = ""  # F12's staff login, so a visitor can leave the demo
+    staff_password: str = ""
 
 
 def sheet_path(database_url: str) -> Path | None:
@@ -52,6 +54,8 @@ def read_sheet(database_url: str) -> DemoSheet | None:
         return DemoSheet(keys=tuple(str(k) for k in data["keys"]), username=str(data["username"]),
                          password=str(data["password"]),
                          temporary_username=str(data["temporary_username"]),
-                         temporary_password=str(data["temporary_password"]))
+                         temporary_password=str(data["temporary_password"]),
+                         staff_username=str(data.get("staff_username", "")),
+                         staff_password=str(data.get("staff_password", "")))
     except (OSError, ValueError, KeyError, TypeError):
         return None

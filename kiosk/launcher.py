@@ -47,6 +47,8 @@ def start_kiosk(terminal: str) -> int:
 
     try:
         settings = load_settings()  # an invalid setting: one line on stderr, exit 1
+        if not settings.demo:  # never a kiosk that would show another district's name
+            settings.require_district("kiosk run")
         _create_embedded_database(settings.database_url)
     except KioskError as error:
         print(f"kiosk: {error.text()}", file=sys.stderr)

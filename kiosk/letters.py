@@ -2,7 +2,10 @@
 
 Each page holds the guardian's and students' names, the activation key in large
 monospaced type (in its groups of five), when it expires (in the district's time
-zone), where the kiosk is, the District ID and portal address, and short steps.
+zone, named), where the kiosk is, the District ID and portal address, and short steps.
+The Spanish half uses the Spanish values of the settings (`kiosk_location_es`), so it
+holds no English sentence. Letters are refused while the district settings are still
+the placeholders: a family must never get a letter naming some other district.
 
 fpdf2 costs about 380 ms to import, so it is imported only when a letter is written.
 Names come from the roster in any script: a Unicode TrueType font shipped by the
@@ -60,6 +63,7 @@ def write_letters(path: str | Path, issued: Sequence[IssuedKey], settings: Setti
     an existing file is never touched, and a file this call created is removed again if
     the letters cannot be written in full.
     """
+    settings.require_district("activation letters")
     with private_file(path) as handle:
         handle.write(_render(issued, settings, font_directories))
 
@@ -123,8 +127,9 @@ def _page(pdf: Any, fonts: _Fonts, key: IssuedKey, settings: Settings) -> None:
     gap(2)
     put(key.activation_key, 22, mono=True, height=13, align="C")
     gap(2)
-    put(f"Expires / Vence: {_date(expires, 'en')} / {_date(expires, 'es')}", 11, bold=True)
-    put(f"Kiosk / Quiosco: {settings.kiosk_location}", 11)
+    put(f"Expires / Vence: {_date(expires, 'en')} / {_date(expires, 'es')} "
+        f"({settings.timezone})", 11, bold=True)
+    put(f"Kiosk / Quiosco: {settings.kiosk_location} / {settings.kiosk_location_es}", 11)
     put(f"District ID / ID del distrito: {settings.district_id}", 11)
     put(f"Parent portal / Portal para familias: {settings.portal_url}", 11)
     gap(6)
@@ -165,7 +170,7 @@ def _steps_en(settings: Settings) -> list[str]:
 
 def _steps_es(settings: Settings) -> list[str]:
     return [
-        f"Vaya al quiosco para familias en {settings.kiosk_location} y elija "
+        f"Vaya al quiosco para familias en {settings.kiosk_location_es} y elija "
         "\"Tengo una clave de activación\".",
         "Escriba la clave impresa arriba. No importan las mayúsculas, las minúsculas ni los "
         "guiones.",

@@ -60,8 +60,8 @@ class WelcomeScreen(KioskScreen):
                 yield Button(Content(LANGUAGES[target]), id="language",
                              tooltip=None, classes="setting")
                 yield Button(Content(_("High contrast")), id="contrast", classes="setting")
-            yield PlainText(_("Need help? {support}").format(support=_(settings.support_text)),
-                            classes="help")
+            support = settings.support_text_es if self.language == "es" else settings.support_text
+            yield PlainText(_("Need help? {support}").format(support=support), classes="help")
         yield KeyHints(self.translate)
 
     def _demo_banner(self) -> ComposeResult:
@@ -76,7 +76,10 @@ class WelcomeScreen(KioskScreen):
                  _("Or log in: {username} / {password}").format(
                      username=sheet.username, password=sheet.password),
                  _("Temporary password: {username} / {password}").format(
-                     username=sheet.temporary_username, password=sheet.temporary_password)]
+                     username=sheet.temporary_username, password=sheet.temporary_password),
+                 _("Leave the demo: F12, staff {username} / {password}").format(
+                     username=sheet.staff_username, password=sheet.staff_password)
+                 if sheet.staff_username else ""]
         yield PlainText("\n".join(line for line in lines if line), id="demo-sheet",
                         classes="demo-sheet")
 

@@ -25,6 +25,10 @@ OTHER_PASSWORD = "purple elephants dance at noon"
 
 _sequence = itertools.count(1)
 
+# The district the tests run for (the product's own defaults are placeholders).
+TEST_DISTRICT = {"district_name": "Clayton County Public Schools", "district_id": "JPRQQH",
+                 "portal_url": "https://www.clayton.k12.ga.us/"}
+
 
 def fast_hashing() -> PasswordHashing:
     return PasswordHashing(FAST_FOR_TESTS, allow_below_floor=True)
@@ -32,7 +36,7 @@ def fast_hashing() -> PasswordHashing:
 
 def make_context(url: str, clock: FakeClock | None = None, **overrides: Any) -> ServiceContext:
     """Services on an already migrated database, cheap argon2, and a fake clock."""
-    settings = replace(Settings(database_url=url), **overrides)
+    settings = replace(Settings(database_url=url), **(TEST_DISTRICT | overrides))
     return ServiceContext(settings=settings, database=Database(url), hashing=fast_hashing(),
                           clock=clock or FakeClock())
 

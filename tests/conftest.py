@@ -28,6 +28,7 @@ _TESTS_DIR = str(Path(__file__).resolve().parent)
 if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
 
+from builders import TEST_DISTRICT  # noqa: E402
 from pg_server import (  # noqa: E402
     PostgresServer,
     create_database,
@@ -52,6 +53,10 @@ def _isolated_environment(
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    # The product's district defaults are placeholders that `kiosk run` and the letters
+    # refuse; the suite's processes run for a test district (TEST_DISTRICT in builders).
+    for name, value in TEST_DISTRICT.items():
+        monkeypatch.setenv(f"KIOSK_{name.upper()}", value)
 
 
 # --- PostgreSQL ----------------------------------------------------------------------

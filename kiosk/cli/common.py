@@ -34,7 +34,11 @@ def expected_errors(function: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
+            sys.stdout.flush()  # a reader gone away shows here, inside the handlers below
+            return result
+        except BrokenPipeError:
+            _quiet_after_broken_pipe()
         except ServiceUnavailable as error:
             # An administrator needs the real cause, never the parents' calm message.
             refuse(f"the database cannot be used: {error.cause or error.text()}")
@@ -56,6 +60,18 @@ def expected_errors(function: Callable[P, R]) -> Callable[P, R]:
             sys.exit(130)
 
     return wrapper
+
+
+def _quiet_after_broken_pipe() -> NoReturn:
+    """The reader of our output has gone (`kiosk audit | head`): stop without a word.
+
+    Output still buffered would fail again when Python flushes at exit, so stdout is
+    pointed at /dev/null first. The status is that of a reader gone: 141, like SIGPIPE.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    sys.exit(128 + 13)
 
 
 def _is_database_error(error: Exception) -> bool:

@@ -28,10 +28,10 @@ def upgrade() -> None:
     from kiosk.db.migrate import upgrade as run_upgrade
     from kiosk.settings import load_settings
 
-    settings = load_settings()
+    url = load_settings().connection_url()  # with database_password_file's password
     try:
-        before = current_revision(settings.database_url)
-        run_upgrade(settings.database_url)
+        before = current_revision(url)
+        run_upgrade(url)
     except OperationalError as exc:
         refuse(f"cannot reach the database: {_first_line(exc.orig)}")
     after = head_revision()

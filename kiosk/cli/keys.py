@@ -42,6 +42,8 @@ def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
     if pdf is not None:
         _check_new_file(pdf)
     context = load_context()
+    if pdf is not None:  # before any key is issued: letters must name this district
+        context.settings.require_district("keys issue --pdf")
     actor = cli_actor()
     with progress_bar(0, "Issuing keys") as progress:
         issued = issue_keys(context, actor, list(guardians),
@@ -53,10 +55,13 @@ def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
                      "activation_key": k.activation_key,
                      "expires_at": k.expires_at.isoformat()} for k in issued])
     else:
+        # The expiry as the letters show it: in the district's time zone, named.
+        zone, zone_name = context.settings.zone, context.settings.timezone
         for key in issued:
             click.echo(f"{visible(key.guardian_id)}\t{visible(key.guardian_name)}\t"
                        f"{key.activation_key}\t"
-                       f"expires {key.expires_at:%Y-%m-%d %H:%M} UTC")
+                       f"expires {key.expires_at.astimezone(zone):%Y-%m-%d %H:%M} "
+                       f"({zone_name})")
     if pdf is not None:
         from kiosk.audit import Action
         from kiosk.letters import write_letters

@@ -45,7 +45,7 @@ SESSION_MODULE = "kiosk.web.browser_session"
 @click.option("--public-url", metavar="URL",
               help="The address browsers use, e.g. https://kiosk.example.org behind a "
                    "TLS reverse proxy. WebSockets from any other origin are refused.")
-@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--password-file", type=click.Path(dir_okay=False, readable=False, path_type=Path),
               metavar="FILE",
               help="Ask visitors for the password in FILE (its first line) before "
                    "serving anything. Needed for any host but loopback.")
@@ -79,6 +79,8 @@ def serve(host: str, port: int, demo: bool, max_sessions: int, public_url: str |
     settings = load_settings()
     if demo:
         settings = _prepare_demo(settings)
+    else:
+        settings.require_district("kiosk serve")
 
     from kiosk.web.environment import session_environment
     from kiosk.web.server import KioskServer, ServeStartError

@@ -305,7 +305,11 @@ class _Plan:
             elif (row[1], row[2]) != (org.name, org.org_type):
                 self.schools_update.append({"b_id": row[0], "v_name": org.name,
                                             "v_org_type": org.org_type})
-        self.counts["schools"] = len(self.schools_insert) + len(self.schools_update)
+        # Every org is stored (a student may belong to any), but only schools are
+        # counted as schools: the district's own org row is not one.
+        self.counts["schools"] = (
+            sum(row["org_type"] == "school" for row in self.schools_insert)
+            + sum(row["v_org_type"] == "school" for row in self.schools_update))
 
     def _plan_students(self, existing: dict[str, Any], school_sourced: dict[int, str]) -> None:
         updated = withdrawn = reenrolled = 0

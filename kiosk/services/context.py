@@ -31,6 +31,6 @@ class ServiceContext:
                       clock: Clock | None = None) -> ServiceContext:
         from kiosk.security.hashing import PasswordHashing
 
-        return cls(settings=settings, database=Database(settings.database_url),
+        return cls(settings=settings, database=Database(settings.connection_url()),
                    hashing=hashing if hashing is not None else PasswordHashing(),
                    clock=clock if clock is not None else SystemClock())

@@ -1,7 +1,8 @@
 """textual-serve's `Server`, with the safety `kiosk serve` promises added on top.
 
 We keep its routes (`/` page, `/ws` WebSocket, `/static`, `/download/{key}`) and its
-page template, and add to the aiohttp application it builds:
+page template (our copy in templates/, which loads its font from `/static`), and add
+to the aiohttp application it builds:
 - a password gate (middleware + `/login`) when a password is set;
 - a busy page at `/` when every session slot is taken;
 - on `/ws`: the Origin must be the served origin (a malformed one is refused like any
@@ -24,6 +25,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -58,6 +60,9 @@ SECURITY_HEADERS = {
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Our copy of textual-serve's page template: its font comes from /static, never from a
+# third-party font server (a visitor's browser contacts no one but the kiosk).
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 def session_terminal_name(prefix: str) -> str:
@@ -85,7 +90,8 @@ class KioskServer(Server):
         """`session_argv` starts one session. With `session_terminal` (a name prefix),
         each session also gets `--terminal PREFIX-<random>`: its own activation pause."""
         super().__init__(" ".join(session_argv), host=options.host, port=options.port,
-                         title=title, public_url=options.base_url)
+                         title=title, public_url=options.base_url,
+                         templates_path=TEMPLATES_DIR)
         self.options = options
         self.session_argv = tuple(session_argv)
         self.session_terminal = session_terminal

@@ -108,7 +108,7 @@ def make_account(ctx: ServiceContext, guardian: str, username: str) -> None:
 def test_an_import_creates_schools_students_guardians_and_links(ctx: ServiceContext) -> None:
     summary = import_roster(ctx, ADMIN, BASIC)
     assert summary.counts() == {
-        "schools": 3, "students_added": 2, "students_added_withdrawn": 2,
+        "schools": 2, "students_added": 2, "students_added_withdrawn": 2,
         "students_updated": 0, "students_withdrawn": 0, "students_reenrolled": 0,
         "guardians_added": 4, "guardians_added_inactive": 0, "guardians_updated": 0,
         "guardians_removed_from_roster": 0, "links": 6, "accounts_deactivated": 0,
@@ -212,6 +212,13 @@ def test_a_guardian_missing_from_the_snapshot_leaves_the_roster_and_loses_its_li
             GuardianStudent.guardian_id == gone.id)) == 0
     again = import_roster(ctx, ADMIN, BASIC)
     assert (again.guardians_updated, again.links) == (1, 2)
+
+
+def test_the_district_org_row_is_not_counted_as_a_school(ctx: ServiceContext) -> None:
+    # orgs.csv holds the district and two schools: all three are stored, two counted.
+    summary = import_roster(ctx, ADMIN, BASIC)
+    assert summary.schools == 2
+    assert count(ctx, School) == 3
 
 
 def test_changed_names_schools_and_orgs_are_updated(ctx: ServiceContext, tmp_path: Path) -> None:

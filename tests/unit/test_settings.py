@@ -17,7 +17,7 @@ def test_with_nothing_set_the_kiosk_uses_sqlite_in_the_user_data_directory(
     assert settings.database_url.endswith("portal-kiosk/kiosk.db")
     assert settings.password_min_length == 15 and settings.key_days == 21
     assert settings.idle_seconds == 120 and settings.temp_password_hours == 24
-    assert settings.district_id == "JPRQQH"
+    assert settings.unset_district_settings() == ("district_name", "district_id", "portal_url")
 
 
 def _home() -> dict[str, str]:

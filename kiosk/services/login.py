@@ -1,13 +1,13 @@
 """Parent login and password change.
 
-Login reads the account in a read-only transaction, then reserves the attempt: one
-short write transaction counts it as a failure, by a conditional UPDATE that only
-passes while the account is not locked (throttle.reserve_login_attempt). Only a
-reserved attempt has its password verified, outside any write lock (argon2 is slow
-on purpose); the outcome is then recorded in one more short write transaction: a
-success resets the count, a wrong password keeps the one it reserved. So however
-many guesses arrive at once, no more are checked than the failures left before the
-lock, and a right password that comes once the account is locked is refused.
+Login reads the account in a read-only transaction, then reserves the attempt: it
+is counted as a failure by a conditional UPDATE that only passes while the account
+is not locked (throttle.reserve_login_attempt). Only a reserved attempt has its
+password verified, never under SQLite's write lock (argon2 is slow on purpose); the
+outcome is then recorded: a success resets the count, a wrong password keeps the one
+it reserved. So however many guesses arrive at once, no more are checked than the
+failures left before the lock, and a right password that comes once the account is
+locked is refused. attempts.py says which transaction holds what.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import update
 from kiosk import audit
 from kiosk.audit import Action, Actor
 from kiosk.db.models import Account
+from kiosk.db.uow import UnitOfWork
 from kiosk.errors import (
     AccountInactive,
     KioskError,
@@ -29,6 +30,7 @@ from kiosk.errors import (
 )
 from kiosk.security.policy import canonical_username, unmet_username_rules
 from kiosk.services import queries, throttle
+from kiosk.services.attempts import ReservedAttempt, reserved_attempt
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import AccountView, LoginResult
 
@@ -55,45 +57,52 @@ def log_in(ctx: ServiceContext, actor: Actor, username: str, password: str) -> L
         ctx.hashing.dummy_verify(password)  # unknown users cost the same time
         # The typed name is not logged: it may be a password typed in the wrong box.
         raise _audited(ctx, actor, LoginFailed(), Action.LOGIN, detail="unknown username")
-    failures = None if snapshot.locked else _reserve_attempt(ctx, snapshot.id)
-    if failures is None:
-        # Locked (perhaps by an attempt that came at the same moment): not counted,
-        # not checked, and the same message after the same time.
-        ctx.hashing.dummy_verify(password)
-        raise _audited(ctx, actor, LoginFailed(), Action.LOGIN, snapshot, detail="locked",
-                       outcome="locked")
-    if not ctx.hashing.verify(snapshot.password_hash, password):
-        raise _failed_attempt(ctx, actor, snapshot, failures, LoginFailed())
-    new_hash = (ctx.hashing.hash(password)
-                if ctx.hashing.needs_rehash(snapshot.password_hash) else None)
-    with ctx.database.unit_of_work() as uow:
-        session = uow.session
-        now = ctx.clock.now()
-        throttle.reset_login_failures(session, Account, snapshot.id)
-        error: KioskError | None = None
-        if snapshot.disabled or not queries.guardian_is_active(session, snapshot.guardian_id):
-            error = AccountInactive()
-        elif (snapshot.must_change_password and snapshot.temporary_expires_at is not None
-              and snapshot.temporary_expires_at <= now):
-            error = TemporaryPasswordExpired()
-        if error is not None:
-            error.reference = audit.record(
-                session, ctx.clock, actor, Action.LOGIN, outcome="refused",
-                guardian_id=snapshot.guardian_id, subject=snapshot.canonical,
-                detail=type(error).__name__, with_reference=True)
-            uow.commit()
-            raise error
-        values: dict[str, object] = {"last_login_at": now}
-        if new_hash is not None:
-            values["password_hash"] = new_hash
-        session.execute(update(Account).where(Account.id == snapshot.id).values(**values))
-        audit.record(session, ctx.clock, actor, Action.LOGIN, guardian_id=snapshot.guardian_id,
-                     subject=snapshot.canonical,
-                     detail="temporary password" if snapshot.must_change_password else "")
-        account = session.get(Account, snapshot.id)
-        assert account is not None
-        view = queries.account_view(session, ctx.settings, account)
+    with reserved_attempt(ctx, Account, snapshot.id,
+                          known_locked=snapshot.locked) as attempt:
+        if attempt.failures is None:
+            # Locked (perhaps by an attempt that came at the same moment): not counted,
+            # not checked, and the same message after the same time.
+            ctx.hashing.dummy_verify(password)
+            raise _audited(ctx, actor, LoginFailed(), Action.LOGIN, snapshot,
+                           detail="locked", outcome="locked")
+        if not ctx.hashing.verify(snapshot.password_hash, password):
+            raise _failed_attempt(ctx, actor, snapshot, attempt, LoginFailed())
+        new_hash = (ctx.hashing.hash(password)
+                    if ctx.hashing.needs_rehash(snapshot.password_hash) else None)
+        with attempt.outcome() as uow:
+            return _logged_in(ctx, actor, uow, snapshot, new_hash)
+
+
+def _logged_in(ctx: ServiceContext, actor: Actor, uow: UnitOfWork, snapshot: _AccountSnapshot,
+               new_hash: str | None) -> LoginResult:
+    """Record a right password in `uow`: the count reset, then the account opened or refused."""
+    session = uow.session
+    now = ctx.clock.now()
+    throttle.reset_login_failures(session, Account, snapshot.id)
+    error: KioskError | None = None
+    if snapshot.disabled or not queries.guardian_is_active(session, snapshot.guardian_id):
+        error = AccountInactive()
+    elif (snapshot.must_change_password and snapshot.temporary_expires_at is not None
+          and snapshot.temporary_expires_at <= now):
+        error = TemporaryPasswordExpired()
+    if error is not None:
+        error.reference = audit.record(
+            session, ctx.clock, actor, Action.LOGIN, outcome="refused",
+            guardian_id=snapshot.guardian_id, subject=snapshot.canonical,
+            detail=type(error).__name__, with_reference=True)
         uow.commit()
+        raise error
+    values: dict[str, object] = {"last_login_at": now}
+    if new_hash is not None:
+        values["password_hash"] = new_hash
+    session.execute(update(Account).where(Account.id == snapshot.id).values(**values))
+    audit.record(session, ctx.clock, actor, Action.LOGIN, guardian_id=snapshot.guardian_id,
+                 subject=snapshot.canonical,
+                 detail="temporary password" if snapshot.must_change_password else "")
+    account = session.get(Account, snapshot.id)
+    assert account is not None
+    view = queries.account_view(session, ctx.settings, account)
+    uow.commit()
     return LoginResult(account=view)
 
 
@@ -105,27 +114,33 @@ def change_password(ctx: ServiceContext, actor: Actor, account_id: int, current:
         raise LoginFailed()
     ctx.policy.check(new, username=snapshot.username, verify=verify, current=current)
     # The current password is checked like a login: reserved first, counted if wrong.
-    failures = _reserve_attempt(ctx, snapshot.id)
-    if failures is None:
-        raise LoginFailed()
-    if not ctx.hashing.verify(snapshot.password_hash, current):
-        raise _failed_attempt(ctx, actor, snapshot, failures, WrongCurrentPassword(),
-                              action=Action.PASSWORD_CHANGE)
-    new_hash = ctx.hashing.hash(new)
-    with ctx.database.unit_of_work() as uow:
-        session = uow.session
-        now = ctx.clock.now()
-        session.execute(update(Account).where(Account.id == account_id).values(
-            password_hash=new_hash, password_changed_at=now, must_change_password=False,
-            temporary_expires_at=None, failed_logins=0, locked_until=None,
-            hard_locked=False))
-        audit.record(session, ctx.clock, actor, Action.PASSWORD_CHANGE,
-                     guardian_id=snapshot.guardian_id, subject=snapshot.canonical,
-                     detail="forced" if snapshot.must_change_password else "voluntary")
-        account = session.get(Account, account_id)
-        assert account is not None
-        view = queries.account_view(session, ctx.settings, account)
-        uow.commit()
+    with reserved_attempt(ctx, Account, snapshot.id) as attempt:
+        if attempt.failures is None:
+            raise LoginFailed()
+        if not ctx.hashing.verify(snapshot.password_hash, current):
+            raise _failed_attempt(ctx, actor, snapshot, attempt, WrongCurrentPassword(),
+                                  action=Action.PASSWORD_CHANGE)
+        new_hash = ctx.hashing.hash(new)
+        with attempt.outcome() as uow:
+            return _password_changed(ctx, actor, uow, snapshot, new_hash)
+
+
+def _password_changed(ctx: ServiceContext, actor: Actor, uow: UnitOfWork,
+                      snapshot: _AccountSnapshot, new_hash: str) -> AccountView:
+    """Record a right current password in `uow`: the new hash stored, the count reset."""
+    session = uow.session
+    now = ctx.clock.now()
+    session.execute(update(Account).where(Account.id == snapshot.id).values(
+        password_hash=new_hash, password_changed_at=now, must_change_password=False,
+        temporary_expires_at=None, failed_logins=0, locked_until=None,
+        hard_locked=False))
+    audit.record(session, ctx.clock, actor, Action.PASSWORD_CHANGE,
+                 guardian_id=snapshot.guardian_id, subject=snapshot.canonical,
+                 detail="forced" if snapshot.must_change_password else "voluntary")
+    account = session.get(Account, snapshot.id)
+    assert account is not None
+    view = queries.account_view(session, ctx.settings, account)
+    uow.commit()
     return view
 
 
@@ -159,24 +174,15 @@ def _snapshot(ctx: ServiceContext, *, canonical: str | None = None,
             temporary_expires_at=account.temporary_expires_at)
 
 
-def _reserve_attempt(ctx: ServiceContext, account_id: int) -> int | None:
-    """Count this attempt before its password is checked; None if the account is locked."""
-    with ctx.database.unit_of_work() as uow:
-        failures = throttle.reserve_login_attempt(uow.session, Account, account_id,
-                                                  ctx.clock.now())
-        uow.commit()
-    return failures
-
-
 def _failed_attempt(ctx: ServiceContext, actor: Actor, snapshot: _AccountSnapshot,
-                    failures: int, error: KioskError,
+                    attempt: ReservedAttempt, error: KioskError,
                     action: str = Action.LOGIN) -> KioskError:
     """Audit a wrong password, already counted when reserved; return the error to raise."""
-    with ctx.database.unit_of_work() as uow:
+    with attempt.outcome() as uow:
         error.reference = audit.record(
             uow.session, ctx.clock, actor, action, outcome="failed",
             guardian_id=snapshot.guardian_id, subject=snapshot.canonical,
-            detail=f"wrong password, {failures} in a row", with_reference=True)
+            detail=f"wrong password, {attempt.failures} in a row", with_reference=True)
         uow.commit()
     return error
 

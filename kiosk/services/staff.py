@@ -31,6 +31,7 @@ from kiosk.errors import LoginFailed, NotAllowed, NotFound, Refused, RulesNotMet
 from kiosk.security.policy import canonical_username, unmet_username_rules
 from kiosk.security.temp_passwords import generate_temporary_password
 from kiosk.services import files, keys, queries, throttle
+from kiosk.services.attempts import reserved_attempt
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import (
     AccountState,
@@ -68,35 +69,32 @@ def staff_log_in(ctx: ServiceContext, actor: Actor, username: str,
         ctx.hashing.dummy_verify(password)
         raise _audited_failure(ctx, actor, "", "unknown username")
     user_id, password_hash, role, disabled, locked = snapshot
-    failures = None
-    if not (locked or disabled):
-        # Counted before the password is checked, and only while not locked: no burst
-        # of guesses gets more checks than the failures left (see throttle).
-        with ctx.database.unit_of_work() as uow:
-            failures = throttle.reserve_login_attempt(uow.session, StaffUser, user_id,
-                                                      ctx.clock.now())
+    # Counted before the password is checked, and only while not locked: no burst of
+    # guesses gets more checks than the failures left (see kiosk/services/attempts.py).
+    with reserved_attempt(ctx, StaffUser, user_id, known_locked=locked or disabled) as attempt:
+        if attempt.failures is None:
+            ctx.hashing.dummy_verify(password)
+            raise _audited_failure(ctx, actor, canonical,
+                                   "disabled" if disabled and not locked else "locked")
+        if not ctx.hashing.verify(password_hash, password):
+            with attempt.outcome() as uow:
+                reference = audit.record(
+                    uow.session, ctx.clock, actor, Action.STAFF_LOGIN, outcome="failed",
+                    subject=canonical, detail=f"wrong password, {attempt.failures} in a row",
+                    with_reference=True)
+                uow.commit()
+            raise LoginFailed(reference=reference)
+        new_hash = (ctx.hashing.hash(password)
+                    if ctx.hashing.needs_rehash(password_hash) else None)
+        with attempt.outcome() as uow:
+            throttle.reset_login_failures(uow.session, StaffUser, user_id)
+            values: dict[str, object] = {"last_login_at": ctx.clock.now()}
+            if new_hash is not None:
+                values["password_hash"] = new_hash
+            uow.session.execute(
+                update(StaffUser).where(StaffUser.id == user_id).values(**values))
+            audit.record(uow.session, ctx.clock, actor, Action.STAFF_LOGIN, subject=canonical)
             uow.commit()
-    if failures is None:
-        ctx.hashing.dummy_verify(password)
-        raise _audited_failure(ctx, actor, canonical,
-                               "disabled" if disabled and not locked else "locked")
-    if not ctx.hashing.verify(password_hash, password):
-        with ctx.database.unit_of_work() as uow:
-            reference = audit.record(uow.session, ctx.clock, actor, Action.STAFF_LOGIN,
-                                     outcome="failed", subject=canonical,
-                                     detail=f"wrong password, {failures} in a row",
-                                     with_reference=True)
-            uow.commit()
-        raise LoginFailed(reference=reference)
-    new_hash = ctx.hashing.hash(password) if ctx.hashing.needs_rehash(password_hash) else None
-    with ctx.database.unit_of_work() as uow:
-        throttle.reset_login_failures(uow.session, StaffUser, user_id)
-        values: dict[str, object] = {"last_login_at": ctx.clock.now()}
-        if new_hash is not None:
-            values["password_hash"] = new_hash
-        uow.session.execute(update(StaffUser).where(StaffUser.id == user_id).values(**values))
-        audit.record(uow.session, ctx.clock, actor, Action.STAFF_LOGIN, subject=canonical)
-        uow.commit()
     return StaffSession(username=canonical, role=role)
 
 

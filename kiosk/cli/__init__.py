@@ -20,6 +20,7 @@ COMMANDS = {
     "reset-password": "kiosk.cli.admin:reset_password",
     "unlock": "kiosk.cli.admin:unlock",
     "audit": "kiosk.cli.audit:audit",
+    "doctor": "kiosk.cli.doctor:doctor",
     "signin": "kiosk.cli.signin:signin",
 }
 

@@ -135,6 +135,20 @@ _LIBPQ_CAUSES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
      "TLS was required but the database server does not offer it",
      "set ssl = on with a certificate in postgresql.conf, or fix the hostssl line in "
      "pg_hba.conf"),
+    # The server's refusal at connect time reaches psycopg as libpq's text, without
+    # its SQLSTATE.
+    (re.compile(r"password authentication failed"), "password",
+     "the database refused the password",
+     "fix the password in ~/.pgpass or database_password_file, or the role's password "
+     "on the server (ALTER ROLE ... PASSWORD)"),
+    (re.compile(r'FATAL: +role ".*" does not exist|no pg_hba\.conf entry'), "role",
+     "the database refused this role (it does not exist, or pg_hba.conf has no line "
+     "for it)",
+     "check the user name in database_url, create the roles with kiosk db roles "
+     "--apply, and check pg_hba.conf"),
+    (re.compile(r'FATAL: +database ".*" does not exist'), "database",
+     "the database named in database_url does not exist",
+     "check the database name, or create it (see the README's PostgreSQL chapter)"),
     (re.compile(r"no password supplied"), "password",
      "no database password was found for this OS user",
      "put it in ~/.pgpass (mode 0600) or in database_password_file"),

@@ -48,6 +48,7 @@ from kiosk.services.views import (
 
 if TYPE_CHECKING:
     from kiosk.roster.importer import ImportSummary
+    from kiosk.signin.store import ClientSummary
 
 ROLES = ("staff", "admin")
 MAX_PAGE_SIZE = 100
@@ -423,6 +424,14 @@ class StaffServices:
     def list_staff_users(self) -> list[StaffUserView]:
         self._require_admin()
         return list_staff_users(self.context)
+
+    def list_signin_clients(self) -> list[ClientSummary]:
+        """The portals and apps registered with `kiosk signin client add` (admin only,
+        the role read again now). Read-only: no secret, not even its hash."""
+        from kiosk.signin.store import client_summaries
+
+        self._require_admin()
+        return client_summaries(self.context.database)
 
     def import_roster(self, path: Path, *, dry_run: bool = False,
                       max_withdrawals: int | None = None,

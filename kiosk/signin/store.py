@@ -207,6 +207,21 @@ def _client_record(row: SigninClient) -> ClientRecord:
                         created_at=row.created_at, secret_hash=row.secret_hash)
 
 
+@dataclass(frozen=True)
+class ClientSummary:
+    """What the staff console shows of a client (never its secret or the secret's hash)."""
+
+    name: str
+    public: bool
+    redirect_uris: tuple[str, ...]
+    created_at: datetime
+
+
+def client_summaries(database: Database) -> list[ClientSummary]:
+    return [ClientSummary(name=c.name, public=c.public, redirect_uris=c.redirect_uris,
+                          created_at=c.created_at) for c in list_clients(database)]
+
+
 def list_clients(database: Database) -> list[ClientRecord]:
     with database.unit_of_work(read_only=True) as uow:
         rows = uow.session.scalars(select(SigninClient).order_by(SigninClient.name))

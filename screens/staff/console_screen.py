@@ -19,11 +19,13 @@ from screens.staff.household_screen import HouseholdScreen
 from screens.staff.literal import lines
 from screens.staff.roster_panel import RosterPanel
 from screens.staff.search_panel import SearchPanel
+from screens.staff.signin_clients_panel import SigninClientsPanel
 from screens.staff.staff_users_panel import StaffUsersPanel
 
 
 class ConsoleScreen(Screen[None]):
-    """Find a family, the audit log, and (for administrators only) staff users and rosters.
+    """Find a family, the audit log, and (for administrators only) staff users, rosters
+    and the sign-in clients.
 
     The role is the one at login. The core checks it again on every call, so an
     administrator demoted meanwhile is refused, with a message, until they log in again.
@@ -59,6 +61,8 @@ class ConsoleScreen(Screen[None]):
                     yield StaffUsersPanel(self._services, zone, id="staff-panel")
                 with TabPane("Import a roster", id="tab-roster"):
                     yield RosterPanel(self._services, id="roster-panel")
+                with TabPane("Sign-in clients", id="tab-signin"):
+                    yield SigninClientsPanel(self._services, zone, id="signin-clients-panel")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -187,9 +187,9 @@ async def test_an_admins_console_has_the_admin_panels_and_loads_the_staff_list(
         await log_in(pilot, "boss", ADMIN_PASSWORD)
         tabs = app.screen.query_one("#tabs", TabbedContent)
         assert [pane.id for pane in tabs.query(TabPane)] == [
-            "tab-find", "tab-audit", "tab-staff", "tab-roster"]
+            "tab-find", "tab-audit", "tab-staff", "tab-roster", "tab-signin"]
         assert [row[0] for row in table_rows(pilot, "#staff-table")] == ["boss", "clerk"]
-    assert len(admin_checks) == 1  # the staff list
+    assert len(admin_checks) == 1  # the staff list (the sign-in clients load when shown)
 
 
 async def test_a_roster_dry_run_shows_the_summary_and_writes_nothing(

@@ -10,6 +10,13 @@ An unexpected error on the event loop never ends the kiosk with Textual's crash 
 The kiosk logs one line naming the error's type and place, wipes the session and goes
 back to the welcome screen; only errors that keep coming make it exit, quietly.
 
+Speech (for a parent who cannot read the screen): F1 anywhere, or "Read aloud" on
+welcome, turns it on and off; F1 twice quickly says the last utterance again;
+`KIOSK_SPEECH=on` starts with it on, and the idle wipe puts it back to that start.
+Screens decide what is said (kiosk.speech.utterances); the engine (kiosk.speech.engine)
+renders it in its own thread, never on the event loop. Browser sessions never speak:
+the sound would come out of the server.
+
 Start-up is kept light: the database, SQLAlchemy and argon2 are brought in by a thread
 worker at the parent's first key press or click (SPEC §8), or by the first service call.
 """
@@ -40,6 +47,7 @@ from kiosk.flow import INITIAL_STATE, Event, State, TransitionRefused, next_stat
 from kiosk.i18n import DEFAULT_LANGUAGE, translator
 from kiosk.security.policy import PasswordPolicy
 from kiosk.settings import Settings, load_settings
+from kiosk.speech import utterances as speech
 from screens.base import KioskScreen, ScreenContext
 from screens.idle_warning import IdleWarning
 from screens.messages import FlowRequested, ServiceWentAway
@@ -50,11 +58,17 @@ from screens.welcome import WelcomeScreen
 if TYPE_CHECKING:
     from kiosk.services.parent import ParentServices
     from kiosk.services.views import AccountView, KeyCheck
+    from kiosk.speech.engine import SpeechEngine
 
 __all__ = ["KioskApp"]  # and StaffApp, through __getattr__ below
 
 STAFF_EXIT_KEY = "f12"
 CONTRAST_KEY = "f2"
+SPEECH_KEY = "f1"
+# A second F1 within this time repeats the last utterance instead of toggling.
+SPEECH_REPEAT_SECONDS = 0.6
+# The idle countdown says how long is left when it passes these.
+IDLE_SPOKEN_SECONDS = (10, 5)
 INACTIVITY_CHECK_SECONDS = 1.0
 # A browser session left on the welcome screen this long is closed, freeing its seat.
 BROWSER_WELCOME_IDLE_SECONDS = 10 * 60
@@ -102,6 +116,7 @@ class KioskApp(AppBase):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(STAFF_EXIT_KEY, "staff_exit", show=False, priority=True),
         Binding(CONTRAST_KEY, "toggle_contrast", show=False, priority=True),
+        Binding(SPEECH_KEY, "speech_key", show=False, priority=True),
     ]
 
     def __init__(self, *, settings: Settings | None = None,
@@ -128,6 +143,15 @@ class KioskApp(AppBase):
         self.session_account: AccountView | None = None
         self.session_key: KeyCheck | None = None
         self._warm_up_started = False
+        # Speech: on from the start only where the setting says so, never in a browser.
+        self.speech_at_start = settings.speech and browser_client is None
+        self.speech_on = False
+        self.speech_engine: SpeechEngine | None = None
+        self.last_utterance = ""
+        self._speech_key_at: datetime | None = None
+        self._idle_spoken = 0
+        if self.speech_at_start:
+            self.speech_on = self._engine().available()
         # Monotonic times of recent unexpected errors (not the kiosk clock: a FakeClock
         # that stands still must not make every error look like a burst).
         self.unexpected_errors: deque[float] = deque(maxlen=MAX_RECOVERIES + 1)
@@ -171,7 +195,7 @@ class KioskApp(AppBase):
     # --- screens ----------------------------------------------------------------------
     def screen_context(self) -> ScreenContext:
         return ScreenContext(translate=translator(self.language), services=self.parent_services,
-                             policy=self.policy, settings=self.settings)
+                             policy=self.policy, settings=self.settings, speak=self.speak)
 
     def _build_screen(self, state: State, event: Event | None, account: AccountView | None,
                       key_check: KeyCheck | None) -> KioskScreen:
@@ -218,6 +242,12 @@ class KioskApp(AppBase):
 
     def on_mount(self) -> None:
         self.set_interval(INACTIVITY_CHECK_SECONDS, self.check_inactivity)
+        if self.speech_at_start and not self.speech_on:
+            self._speech_missing()
+
+    def on_unmount(self) -> None:
+        if self.speech_engine is not None:
+            self.speech_engine.close()
 
     def _start_warm_up(self) -> None:
         """At the first key press or click, not at start: a kiosk (or a browser session)
@@ -297,6 +327,70 @@ class KioskApp(AppBase):
         self.high_contrast = not self.high_contrast
         self.theme = HIGH_CONTRAST_THEME.name if self.high_contrast else KIOSK_THEME.name
 
+    # --- speech -------------------------------------------------------------------------
+    def _engine(self) -> SpeechEngine:
+        if self.speech_engine is None:
+            from kiosk.speech.engine import SpeechEngine
+
+            self.speech_engine = SpeechEngine(output_dir=self.settings.speech_output or None)
+        return self.speech_engine
+
+    def speak(self, text: str) -> None:
+        """Say `text` in the kiosk's language, if speech is on (returns at once)."""
+        if not self.speech_on or not text:
+            return
+        self.last_utterance = text
+        self._engine().say(text, self.language)
+
+    def action_speech_key(self) -> None:
+        """F1: speech on or off; pressed again quickly, the last utterance once more."""
+        now = self.clock.now()
+        quick = (self._speech_key_at is not None
+                 and (now - self._speech_key_at).total_seconds() < SPEECH_REPEAT_SECONDS)
+        self._speech_key_at = now
+        if quick and self.last_utterance and self.browser_client is None:
+            self.speech_on = True  # undo the first press's "off"
+            self._engine().say(self.last_utterance, self.language)
+            return
+        self.set_speech(not self.speech_on)
+
+    @on(WelcomeScreen.ReadAloudPressed)
+    def _read_aloud_pressed(self) -> None:
+        self.set_speech(not self.speech_on)
+
+    def set_speech(self, on: bool) -> None:
+        """Turn speech on (saying so, then the screen) or off (saying so)."""
+        translate = translator(self.language)
+        if not on:
+            if self.speech_on:
+                self.speech_on = False
+                self._engine().say(speech.speech_off(translate), self.language)
+            return
+        if self.browser_client is not None:
+            self.notify(speech.speech_in_browser(translate), timeout=10)
+            return
+        if not self._engine().available():
+            self._speech_missing()
+            return
+        self.speech_on = True
+        screen = self.screen
+        self.speak(speech.join(speech.speech_on(translate),
+                               screen.spoken_now() if isinstance(screen, KioskScreen) else ""))
+
+    def _speech_missing(self) -> None:
+        """Said on the screen: the kiosk goes on without speech."""
+        log.warning("speech asked for, but espeak-ng is not installed on this host")
+        self.notify(speech.speech_missing(translator(self.language)), severity="warning",
+                    timeout=10)
+
+    def _speech_back_to_start(self) -> None:
+        """The idle wipe: speech as the terminal starts, nothing of the last parent kept."""
+        if self.speech_engine is not None:
+            self.speech_engine.silence()
+        self.speech_on = self.speech_at_start and self._engine().available()
+        self.last_utterance = ""
+        self._speech_key_at = None
+
     # --- idle timeout -----------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, _ACTIVITY_EVENTS):
@@ -308,7 +402,8 @@ class KioskApp(AppBase):
     def is_pristine(self) -> bool:
         """Nothing of a parent to wipe: the welcome screen, in the default look."""
         return (self.flow_state is INITIAL_STATE and self.language == DEFAULT_LANGUAGE
-                and not self.high_contrast and not isinstance(self.screen, ModalScreen))
+                and not self.high_contrast and not isinstance(self.screen, ModalScreen)
+                and self.speech_on == self.speech_at_start)
 
     def check_inactivity(self) -> None:
         """Compare the clock with the last input: warn, count down, then wipe.
@@ -332,11 +427,19 @@ class KioskApp(AppBase):
             self.advance(Event.IDLE_TIMEOUT)
             return
         seconds_left = max(1, int(limit + warning - idle + 0.999))
+        translate = translator(self.language)
         if self.idle_warning is None:
-            self.idle_warning = IdleWarning(translator(self.language), seconds_left)
+            self.idle_warning = IdleWarning(translate, seconds_left)
             self.push_screen(self.idle_warning, self._idle_warning_closed)
+            self._idle_spoken = seconds_left
+            self.speak(speech.idle_warning(translate, seconds_left))
         else:
             self.idle_warning.set_seconds_left(seconds_left)
+            for mark in IDLE_SPOKEN_SECONDS:
+                if seconds_left <= mark < self._idle_spoken:
+                    self._idle_spoken = seconds_left
+                    self.speak(speech.idle_seconds_left(translate, seconds_left))
+                    break
 
     def _close_idle_warning(self) -> None:
         """Close the countdown, and only it: `dismiss` pops whatever screen is on top.
@@ -360,6 +463,7 @@ class KioskApp(AppBase):
             self.action_toggle_contrast()
         self.clear_notifications()
         self.copy_to_clipboard("")
+        self._speech_back_to_start()
         self.last_input_at = self.clock.now()
 
     # --- staff exit -------------------------------------------------------------------

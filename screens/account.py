@@ -15,6 +15,7 @@ from textual.widgets import Button
 
 from kiosk.flow import Event
 from kiosk.services.views import AccountView
+from kiosk.speech import utterances as speech
 from screens.base import KioskScreen, ScreenContext
 from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
@@ -78,6 +79,12 @@ class AccountScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#logout").focus()
+
+    def entry_utterance(self) -> str:
+        """Greeting, students, and the username and District ID spelled out."""
+        return speech.account_entered(self.translate, self.account,
+                                      created=self.arrival is Arrival.CREATED,
+                                      password_changed=self.arrival is Arrival.PASSWORD_CHANGED)
 
     @on(Button.Pressed, "#change-password")
     def _change_password(self) -> None:

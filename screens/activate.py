@@ -1,4 +1,10 @@
-"""activate: type the activation key from the letter; a typo is told apart from a wrong key."""
+"""activate: type the activation key from the letter; a typo is told apart from a wrong key.
+
+A keyboard-wedge scanner reading the QR code on the letter types the key and Enter in
+one burst; the field takes it like typing, and Enter submits it. Spoken: how many
+symbols are typed and whether the check symbol is right (after typing pauses), never
+the key.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Input
 
 from kiosk.flow import Event
 from kiosk.security.keys import KEY_LENGTH
 from kiosk.services.views import KeyCheck
+from kiosk.speech import utterances as speech
 from screens.base import FormScreen, ScreenContext
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
@@ -20,6 +29,8 @@ from screens.plain_text import PlainText
 # Generous: a key with spaces and dashes is 29 characters; leave room for mistakes.
 KEY_INPUT_MAX = 64
 _IGNORED = frozenset(" -\u2010\u2011\u2012\u2013\u2014\u2015\u2212\t")
+# Typing paused this long: say how much of the key is typed.
+PROGRESS_PAUSE_SECONDS = 0.6
 
 
 def typed_symbols(raw: str) -> int:
@@ -30,6 +41,7 @@ def typed_symbols(raw: str) -> int:
 class ActivateScreen(FormScreen):
     def __init__(self, context: ScreenContext) -> None:
         super().__init__(context, id="activate")
+        self._progress_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         _ = self.translate
@@ -38,6 +50,8 @@ class ActivateScreen(FormScreen):
             yield PlainText(_("Type the activation key printed on your letter. Each guardian "
                               "has their own key. Capital letters, spaces and dashes do not "
                               "matter."), classes="lead")
+            yield PlainText(_("Or scan the code on your letter."), id="scan-hint",
+                            classes="hint")
             yield PlainText(_("Activation key"), classes="label")
             yield KioskInput(placeholder="XXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
                              id="activation-key", max_length=KEY_INPUT_MAX)
@@ -65,6 +79,22 @@ class ActivateScreen(FormScreen):
     @on(Input.Changed, "#activation-key")
     def _key_changed(self, event: Input.Changed) -> None:
         self.query_one("#key-progress", PlainText).set_text(self._progress_text(event.value))
+        if self._progress_timer is not None:
+            self._progress_timer.stop()
+        self._progress_timer = self.set_timer(PROGRESS_PAUSE_SECONDS, self._speak_progress)
+
+    def _speak_progress(self) -> None:
+        typed, progress = speech.key_progress_of(self.query_one("#activation-key", Input).value)
+        self.speak(speech.key_progress(self.translate, typed, KEY_LENGTH, progress))
+
+    def entry_utterance(self) -> str:
+        return speech.activate_entered(self.translate)
+
+    def focus_utterance(self, widget: Widget) -> str:
+        if isinstance(widget, Input) and widget.id == "activation-key":
+            typed, progress = speech.key_progress_of(widget.value)
+            return speech.key_field_focused(self.translate, typed, KEY_LENGTH, progress)
+        return super().focus_utterance(widget)
 
     @on(Button.Pressed, "#submit")
     @on(Input.Submitted, "#activation-key")

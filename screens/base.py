@@ -5,24 +5,34 @@ Shift+Tab are the app's (kiosk.app_base), so they hold on every screen and dialo
 `FormScreen` runs service calls in a thread worker with a visible busy line, ignores
 a second submit while one runs, and shows expected errors in `#form-error` (and
 nothing else there).
+
+Speech: a screen hands what it wants said to `context.speak` (the app drops it while
+speech is off). What is said comes from kiosk.speech.utterances: on entering, the
+screen's `entry_utterance()` with the first focused widget; on each focus change,
+that widget (`focus_utterance`); every form error. An error spoken just before the
+screen moves the focus is said again with the field, so the focus does not cut it off.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Button, Input
 from textual.worker import Worker, WorkerState
 
 from kiosk.errors import KioskError, ServiceUnavailable
 from kiosk.i18n import Translate
 from kiosk.security.policy import PasswordPolicy
 from kiosk.settings import Settings
+from kiosk.speech import utterances as speech
 from screens.kiosk_input import KioskInput
 from screens.messages import ServiceWentAway
 from screens.plain_text import PlainText
@@ -31,6 +41,12 @@ if TYPE_CHECKING:
     from kiosk.services.parent import ParentServices
 
 SERVICE_GROUP = "service"
+# An error spoken this shortly before a focus change is repeated with the new field.
+ERROR_CARRY_SECONDS = 0.5
+
+
+def _silent(text: str) -> None:
+    """The speech of a context built without an app (tests of single screens)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,7 @@ class ScreenContext:
     services: Callable[[], ParentServices]  # builds the services on first use (blocking)
     policy: PasswordPolicy
     settings: Settings
+    speak: Callable[[str], None] = _silent  # says the text when speech is on
 
 
 class KioskScreen(Screen[None], inherit_bindings=False):
@@ -49,10 +66,64 @@ class KioskScreen(Screen[None], inherit_bindings=False):
     def __init__(self, context: ScreenContext, *, id: str) -> None:
         super().__init__(id=id)
         self.context = context
+        self.announced = False  # the entry utterance has been said
+        self._error_utterance = ""
+        self._error_spoken_at = 0.0
 
     @property
     def translate(self) -> Translate:
         return self.context.translate
+
+    # --- speech -------------------------------------------------------------------------
+    def speak(self, text: str) -> None:
+        if text:
+            self.context.speak(text)
+
+    def entry_utterance(self) -> str:
+        """The screen's title and what to do (each screen says its own)."""
+        return ""
+
+    def field_label(self, field: Input) -> str:
+        """The label a field has on the screen (each form names its own)."""
+        return field.id or ""
+
+    def field_state(self, field: Input) -> speech.FieldState:
+        return speech.FieldState(label=self.field_label(field), value=field.value,
+                                 secret=field.password)
+
+    def focus_utterance(self, widget: Widget) -> str:
+        if isinstance(widget, Input):
+            return speech.field_focused(self.translate, self.field_state(widget))
+        if isinstance(widget, Button):
+            label = widget.label
+            return speech.button_focused(self.translate, getattr(label, "plain", str(label)))
+        return ""
+
+    def spoken_now(self) -> str:
+        """The whole screen as heard on arrival: entry, then the focused widget."""
+        focused = self.focused
+        return speech.join(self.entry_utterance(),
+                           self.focus_utterance(focused) if focused is not None else "")
+
+    def speak_error(self, text: str) -> None:
+        self._error_utterance = speech.form_error(self.translate, text)
+        self._error_spoken_at = time.monotonic()
+        self.speak(self._error_utterance)
+
+    @on(events.DescendantFocus)
+    def _focus_spoken(self, event: events.DescendantFocus) -> None:
+        focus = self.focus_utterance(event.widget)
+        if not focus:  # a scrolling frame: nothing to say, the next focus says the screen
+            return
+        if not self.announced:
+            self.announced = True
+            self.speak(speech.join(self.entry_utterance(), focus))
+            return
+        if (self._error_utterance
+                and time.monotonic() - self._error_spoken_at <= ERROR_CARRY_SECONDS):
+            focus = speech.join(self._error_utterance, focus)
+        self._error_utterance = ""
+        self.speak(focus)
 
 
 class KioskModal(ModalScreen[bool], inherit_bindings=False):
@@ -86,6 +157,8 @@ class FormScreen(KioskScreen):
     def show_error(self, text: str) -> None:
         self.query_one("#form-error", PlainText).set_text(text)
         self.query_one("#form-error").set_class(bool(text), "-shown")
+        if text:
+            self.speak_error(text)
 
     def clear_error(self) -> None:
         self.show_error("")

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input
 from kiosk.errors import WrongCurrentPassword
 from kiosk.flow import Event
 from kiosk.services.views import AccountView
+from kiosk.speech import utterances as speech
 from screens.base import ScreenContext
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
@@ -78,6 +79,17 @@ class ChangePasswordScreen(PasswordFormScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#current-password").focus()
+
+    def entry_utterance(self) -> str:
+        return speech.change_password_entered(self.translate, forced=self.forced)
+
+    def field_label(self, field: Input) -> str:
+        _ = self.translate
+        current = _("Current password (the temporary one)") if self.forced else _(
+            "Current password")
+        labels = {"current-password": current, "new-password": _("New password"),
+                  "verify-password": _("Verify new password")}
+        return labels.get(field.id or "", super().field_label(field))
 
     def form_values(self) -> FormValues:
         return FormValues(username=self.account.username,

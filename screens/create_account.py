@@ -13,6 +13,7 @@ from textual.widgets import Button, Input
 from kiosk.errors import UsernameTaken
 from kiosk.flow import Event
 from kiosk.services.views import AccountView, KeyCheck
+from kiosk.speech import utterances as speech
 from screens.base import ScreenContext
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
@@ -72,6 +73,15 @@ class CreateAccountScreen(PasswordFormScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#username").focus()
+
+    def entry_utterance(self) -> str:
+        return speech.create_account_entered(self.translate, self.key_check)
+
+    def field_label(self, field: Input) -> str:
+        _ = self.translate
+        labels = {"username": _("Username"), "password": _("Password"),
+                  "verify-password": _("Verify password")}
+        return labels.get(field.id or "", super().field_label(field))
 
     def form_values(self) -> FormValues:
         return FormValues(username=self.query_one("#username", Input).value,

@@ -10,6 +10,7 @@ from textual.widgets import Button, Input
 
 from kiosk.flow import Event
 from kiosk.services.views import LoginResult
+from kiosk.speech import utterances as speech
 from screens.base import FormScreen, ScreenContext
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
@@ -47,6 +48,14 @@ class LoginScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.query_one("#username").focus()
+
+    def entry_utterance(self) -> str:
+        return speech.login_entered(self.translate)
+
+    def field_label(self, field: Input) -> str:
+        _ = self.translate
+        labels = {"username": _("Username"), "password": _("Password")}
+        return labels.get(field.id or "", super().field_label(field))
 
     @on(Input.Submitted, "#username")
     def _to_password(self) -> None:

@@ -3,18 +3,24 @@
 The rules use the zxcvbn estimator, which can take 100 ms on a long password, so they
 are worked out in a thread worker after each keystroke (the newest one wins) and never
 on the event loop.
+
+Spoken: a change in the unmet rules once typing pauses (one utterance, not one per
+key), and on focus each password field's rule state and length, never its content.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
+from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from kiosk.i18n import Translate
 from kiosk.security.policy import PasswordPolicy, Rule, Strength, username_checklist
+from kiosk.speech import utterances as speech
 from screens.base import FormScreen
 from screens.plain_text import PlainText
 from screens.rule_checklist import CHECK, CROSS, RuleChecklist
@@ -22,6 +28,9 @@ from screens.strength_meter import StrengthMeter
 
 RULES_GROUP = "rules"
 PASSWORD_INPUT_MAX = 256  # above the 128 limit, so the rule can say so instead of a bell
+# Typing paused this long: say what changed in the checklist.
+RULES_PAUSE_SECONDS = 0.6
+NEW_PASSWORD_FIELDS = frozenset({"password", "new-password"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,12 @@ class PasswordFormScreen(FormScreen):
     `#username-rules`) and implement `form_values()`."""
 
     CHECKS_USERNAME = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reading: RulesReading | None = None
+        self._spoken_unmet: list[str] | None = None
+        self._rules_timer: Timer | None = None
 
     def form_values(self) -> FormValues:
         """What the fields hold now; each form screen defines its own."""
@@ -110,6 +125,7 @@ class PasswordFormScreen(FormScreen):
 
     def show_reading(self, reading: RulesReading) -> None:
         _ = self.translate
+        self._rules_read(reading)
         if self.CHECKS_USERNAME:
             self.query_one("#username-rules", RuleChecklist).show_rules(
                 reading.username_rules, self.translate)
@@ -131,3 +147,39 @@ class PasswordFormScreen(FormScreen):
             match.set_class(False, "-match")
             match.set_class(True, "-mismatch")
 
+
+    # --- speech -------------------------------------------------------------------------
+    def _rules_read(self, reading: RulesReading) -> None:
+        """Note the newest rules; their change is said once typing pauses."""
+        self.reading = reading
+        if self._spoken_unmet is None:  # the empty form's rules: the starting point
+            self._spoken_unmet = unmet(reading, self.translate)
+            return
+        if self._rules_timer is not None:
+            self._rules_timer.stop()
+        self._rules_timer = self.set_timer(RULES_PAUSE_SECONDS, self._speak_rules)
+
+    def _speak_rules(self) -> None:
+        if self.reading is None or self._spoken_unmet is None:
+            return
+        now = unmet(self.reading, self.translate)
+        before, self._spoken_unmet = self._spoken_unmet, now
+        self.speak(speech.rules_changed(self.translate, before, now))
+
+    def field_state(self, field: Input) -> speech.FieldState:
+        state = super().field_state(field)
+        reading = self.reading
+        if reading is None:
+            return state
+        unmet_rules: tuple[Rule, ...] = ()
+        min_length = None
+        if field.id == "username":
+            unmet_rules = tuple(rule for rule in reading.username_rules if not rule.met)
+        elif field.id in NEW_PASSWORD_FIELDS:
+            unmet_rules = tuple(rule for rule in reading.password_rules if not rule.met)
+            min_length = self.context.policy.min_length
+        elif (field.id == "verify-password" and field.value and reading.verify_rule is not None
+              and not reading.verify_rule.met):
+            unmet_rules = (reading.verify_rule,)
+        return speech.FieldState(label=state.label, value=state.value, secret=state.secret,
+                                 unmet=unmet_rules, min_length=min_length)

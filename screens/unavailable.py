@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.errors import ServiceUnavailable
 from kiosk.flow import Event
+from kiosk.speech import utterances as speech
 from screens.base import KioskScreen, ScreenContext
 from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
@@ -55,6 +56,9 @@ class UnavailableScreen(KioskScreen):
     def on_mount(self) -> None:
         self.query_one("#retry").focus()
         self._timer = self.set_interval(self.retry_seconds, self.retry)
+
+    def entry_utterance(self) -> str:
+        return speech.unavailable_entered(self.translate, ServiceUnavailable.message)
 
     def watch_checking(self, checking: bool) -> None:
         _ = self.translate

@@ -1,4 +1,6 @@
-"""welcome: start an activation or a login, switch the language, raise the contrast."""
+"""welcome: start an activation or a login, switch the language, raise the contrast,
+turn on reading aloud (`#read-aloud`, or F1 anywhere; the line saying so is shown in
+both languages at once)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from textual.widgets import Button
 from kiosk.demo_sheet import read_sheet
 from kiosk.flow import Event
 from kiosk.i18n import LANGUAGES, N_, other_language
+from kiosk.speech import utterances as speech
 from screens.base import KioskScreen, ScreenContext
 from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
@@ -34,6 +37,10 @@ class WelcomeScreen(KioskScreen):
     @dataclass
     class ContrastToggled(Message):
         """The parent pressed the high-contrast switch."""
+
+    @dataclass
+    class ReadAloudPressed(Message):
+        """The parent pressed "Read aloud": speech on (or off again)."""
 
     def __init__(self, context: ScreenContext, language: str) -> None:
         super().__init__(context, id="welcome")
@@ -60,6 +67,9 @@ class WelcomeScreen(KioskScreen):
                 yield Button(Content(LANGUAGES[target]), id="language",
                              tooltip=None, classes="setting")
                 yield Button(Content(_("High contrast")), id="contrast", classes="setting")
+                yield Button(Content(_("Read aloud")), id="read-aloud", classes="setting")
+            yield PlainText("\n".join(speech.how_to_turn_on_lines()), id="speech-hint",
+                            classes="help")
             support = settings.support_text_es if self.language == "es" else settings.support_text
             yield PlainText(_("Need help? {support}").format(support=support), classes="help")
         yield KeyHints(self.translate)
@@ -102,9 +112,17 @@ class WelcomeScreen(KioskScreen):
     def _toggle_contrast(self) -> None:
         self.post_message(self.ContrastToggled())
 
+    @on(Button.Pressed, "#read-aloud")
+    def _read_aloud(self) -> None:
+        self.post_message(self.ReadAloudPressed())
+
+    def entry_utterance(self) -> str:
+        return speech.welcome_entered(self.translate, self.context.settings.district_name)
+
     async def retranslate(self, context: ScreenContext, language: str) -> None:
         """Show the same screen in `language`, keeping the focus on the switch."""
         self.context = context
         self.language = language
         await self.recompose()
         self.query_one("#language").focus()
+        self.announced = False  # the focus above brings the whole screen, in the new language

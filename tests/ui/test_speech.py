@@ -1,0 +1,226 @@
+"""The kiosk speaks: Pilot walks with speech on and espeak-ng writing each utterance.
+
+With `speech_output` set (KIOSK_SPEECH_OUTPUT), every utterance becomes NNNN.wav and
+NNNN.txt in a folder, in order: these tests read that folder. espeak-ng is real (a
+Debian package the test command installs); nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+import shutil
+import subprocess
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_family, issue_key
+from kiosk_pilot import press_button, settle, type_text
+from textual.pilot import Pilot
+
+from kiosk.app import KioskApp
+from kiosk.clock import FakeClock
+from kiosk.security.keys import format_key, normalize_key
+from kiosk.services import staff
+from kiosk.services.context import ServiceContext
+from kiosk.services.parent import ParentServices
+from kiosk.speech.engine import VOICES
+
+AppFactory = Callable[..., KioskApp]
+RULES_PAUSE = 1.0  # longer than the screens' pause before they speak a change
+NEW_PASSWORD = "seven lanterns drift over quiet water"
+
+
+@pytest.fixture(autouse=True)
+def _espeak_installed() -> None:
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is missing: scripts/test.sh installs Debian's espeak-ng",
+                    pytrace=False)
+
+
+def speaking_app(ctx: ServiceContext, folder: Path) -> KioskApp:
+    services = ParentServices(ctx, terminal="lobby-test")
+    settings = dataclasses.replace(services.settings, speech=True, speech_output=str(folder))
+    return KioskApp(services=services, settings=settings)
+
+
+async def all_said(app: KioskApp) -> None:
+    """Wait until the engine has written every utterance so far."""
+    engine = app.speech_engine
+    assert engine is not None
+    await asyncio.to_thread(engine.wait_until_done)
+
+
+def utterances(folder: Path) -> list[tuple[str, str]]:
+    """(stem, text) of each NNNN.txt, in order."""
+    return [(path.stem, path.read_text(encoding="utf-8"))
+            for path in sorted(folder.glob("*.txt"))]
+
+
+def first_index(said: list[tuple[str, str]], pattern: str, start: int = 0) -> int:
+    for index in range(start, len(said)):
+        if re.search(pattern, said[index][1], flags=re.IGNORECASE):
+            return index
+    raise AssertionError(f"no utterance after #{start} matches {pattern!r}: "
+                         + "\n".join(text for _, text in said))
+
+
+async def walk_activation(pilot: Pilot[None], app: KioskApp, key: str, *,
+                          spanish: bool = False) -> None:
+    """Welcome to the account screen, typing like a parent, pausing after each field."""
+    await settle(pilot)
+    if spanish:
+        await press_button(pilot, "#language")
+    await press_button(pilot, "#start-activation")
+    await type_text(pilot, "#activation-key", key)
+    await pilot.pause(RULES_PAUSE)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert app.screen.id == "create-account"
+    for selector, text in (("#username", "mlopez"), ("#password", GOOD_PASSWORD),
+                           ("#verify-password", GOOD_PASSWORD)):
+        await type_text(pilot, selector, text)
+        await settle(pilot)
+        await pilot.pause(RULES_PAUSE)
+    await press_button(pilot, "#create-account")
+    assert app.screen.id == "account"
+    await all_said(app)
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as audio:
+        return audio.getnframes() / audio.getframerate()
+
+
+async def test_speech_walk_from_activation_to_account_is_written_in_order(
+        kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
+    family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
+                        students=(("Ana", "Lopez"),))
+    key = issue_key(kiosk_ctx, family.guardian_ids[0])
+    folder = tmp_path / "speech"
+    app = speaking_app(kiosk_ctx, folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_activation(pilot, app, key)
+
+    said = utterances(folder)
+    welcome = first_index(said, r"Parent Portal.*press F1")
+    assert welcome == 0
+    activate = first_index(said, r"Activate your account.*scan the code on your letter",
+                           welcome + 1)
+    typed = first_index(said, r"25 of 25 letters and numbers typed.*checks out", activate + 1)
+    accepted = first_index(said, r"^Key accepted\..*Create your account.*Ana Lopez", typed + 1)
+    rules = first_index(said, r"Still needed|Done:", accepted + 1)
+    all_met = first_index(said, r"Every rule is met", rules + 1)
+    first_index(said, r"Your account is ready, Maria Lopez.*Ana Lopez.*m, l, o, p, e, z.*"
+                      r"J, P, R, Q, Q, H", all_met + 1)
+
+
+async def test_every_utterance_renders_to_more_than_half_a_second_of_audio(
+        kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
+    family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
+                        students=(("Ana", "Lopez"),))
+    key = issue_key(kiosk_ctx, family.guardian_ids[0])
+    folder = tmp_path / "speech"
+    app = speaking_app(kiosk_ctx, folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_activation(pilot, app, key)
+
+    said = utterances(folder)
+    assert len(said) >= 6
+    for stem, _text in said:
+        assert wav_seconds(folder / f"{stem}.wav") > 0.5, stem
+    assert sorted(p.name for p in folder.glob("*.wav")) == [f"{stem}.wav" for stem, _ in said]
+    assert said[0][0] == "0001"
+
+
+async def test_spanish_walk_is_spoken_in_spanish_by_the_spanish_voice(
+        kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
+    family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
+                        students=(("Ana", "Lopez"),))
+    key = issue_key(kiosk_ctx, family.guardian_ids[0])
+    folder = tmp_path / "speech"
+    app = speaking_app(kiosk_ctx, folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_activation(pilot, app, key, spanish=True)
+
+    said = utterances(folder)
+    start = first_index(said, r"Portal para familias|Pulse F1")
+    activate = first_index(said, r"Active su cuenta.*escanee el código", start + 1)
+    accepted = first_index(said, r"^Clave aceptada\.", activate + 1)
+    first_index(said, r"Todavía falta|Listo:", accepted + 1)
+    first_index(said, r"Su nombre de usuario es mlopez.*J, P, R, Q, Q, H", accepted + 1)
+    # espeak-ng renders the same text and voice to the same bytes: each WAV from the
+    # Spanish screens is exactly what its Spanish voice makes of the text.
+    for stem, text in said[start + 1:]:
+        expected = tmp_path / f"es-{stem}.wav"
+        subprocess.run(["espeak-ng", "-v", VOICES["es"], "-w", str(expected), "--stdin"],
+                       input=text.encode(), check=True, capture_output=True, timeout=60)
+        assert (folder / f"{stem}.wav").read_bytes() == expected.read_bytes(), text
+
+
+async def test_no_secret_typed_in_any_field_is_ever_spoken(
+        kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
+    family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
+                        students=(("Ana", "Lopez"),))
+    key = issue_key(kiosk_ctx, family.guardian_ids[0])
+    folder = tmp_path / "speech"
+    app = speaking_app(kiosk_ctx, folder)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await walk_activation(pilot, app, key)
+        # Every field of every screen: log out, log in with a temporary password, and
+        # go through the forced change, visiting each field again after typing.
+        temporary = staff.reset_password(kiosk_ctx, CLERK, "mlopez").temporary_password
+        await press_button(pilot, "#logout")
+        await press_button(pilot, "#start-login")
+        await type_text(pilot, "#username", "mlopez")
+        await type_text(pilot, "#password", OTHER_PASSWORD)
+        await pilot.press("shift+tab", "tab")
+        await pilot.press("enter")  # a wrong password: an error, spoken
+        await settle(pilot)
+        await type_text(pilot, "#password", temporary)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "change-password"
+        for selector, text in (("#current-password", temporary),
+                               ("#new-password", NEW_PASSWORD),
+                               ("#verify-password", NEW_PASSWORD)):
+            await type_text(pilot, selector, text)
+            await settle(pilot)
+            await pilot.pause(RULES_PAUSE)
+        await pilot.press("shift+tab", "shift+tab", "tab", "tab")
+        await press_button(pilot, "#save")
+        assert app.screen.id == "account"
+        await all_said(app)
+
+    canonical = normalize_key(key)
+    secrets = [GOOD_PASSWORD, OTHER_PASSWORD, NEW_PASSWORD, temporary, key, canonical,
+               format_key(canonical).lower(), *format_key(canonical).split("-")]
+    said = utterances(folder)
+    assert len(said) > 10
+    for stem, text in said:
+        for secret in secrets:
+            assert secret.lower() not in text.lower(), (stem, text)
+    for path in folder.iterdir():
+        assert re.fullmatch(r"\d{4}\.(wav|txt)", path.name), path.name
+
+
+async def test_the_idle_wipe_turns_speech_off(kiosk_app: AppFactory, kiosk_clock: FakeClock,
+                                             tmp_path: Path) -> None:
+    app = kiosk_app()
+    app.settings = dataclasses.replace(app.settings, speech_output=str(tmp_path / "speech"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert app.speech_on
+        await press_button(pilot, "#start-login")
+        kiosk_clock.advance(seconds=app.settings.idle_seconds
+                            + app.settings.idle_warning_seconds + 1)
+        app.check_inactivity()
+        await settle(pilot)
+        assert app.screen.id == "welcome"
+        assert not app.speech_on
+        assert app.last_utterance == ""

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -587,3 +588,36 @@ def serve(app: web.Application, host: str, port: int, on_ready: Callable[[], Non
     asyncio.run(main())
 
 
+
+
+class BackgroundServer:
+    """The app served from a thread of its own (`kiosk demo --signin` beside the kiosk).
+
+    `start()` returns once the port is bound (or raises OSError); `stop()` closes it.
+    """
+
+    def __init__(self, app: web.Application, host: str, port: int) -> None:
+        self._app, self._host, self._port = app, host, port
+        self._loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(app, access_log=None)
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name="signin-demo")
+
+    def start(self) -> None:
+        self._thread.start()
+
+        async def bind() -> None:
+            await self._runner.setup()
+            await web.TCPSite(self._runner, self._host, self._port).start()
+
+        try:
+            asyncio.run_coroutine_threadsafe(bind(), self._loop).result(60)
+        except OSError:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(30)

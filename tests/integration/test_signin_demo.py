@@ -1,0 +1,70 @@
+"""`kiosk demo --signin`: the sign-in provider answers for the demo district.
+
+A real `kiosk demo --no-run --signin` process builds the demo district in its own
+database, prints the demo portal client on the sheet, and serves the provider until
+stopped: discovery answers, and the printed link shows the login page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from signin_server import READY_MARKER, SigninProcess, free_port, wait_until
+
+from kiosk.demo import DEMO_USERNAME
+
+
+@pytest.fixture
+def demo_provider(tmp_path: Path) -> Iterator[SigninProcess]:
+    port = free_port()
+    out, err = tmp_path / "demo.out", tmp_path / "demo.err"
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "KIOSK_DATABASE_URL": f"sqlite:///{tmp_path}/configured.db"}
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli", "demo", "--no-run", "--signin",
+             "--signin-port", str(port)],
+            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, env=env)
+    served = SigninProcess(process, port, out, err)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"kiosk demo exited with {process.returncode}:\n"
+                                 f"{served.stdout()}\n{served.stderr()}")
+        return READY_MARKER in served.stdout()
+
+    wait_until(ready, 120, what="kiosk demo --signin to serve")
+    yield served
+    assert served.stop() == 0
+
+
+def test_the_demo_provider_answers_discovery_for_the_demo_district(
+        demo_provider: SigninProcess) -> None:
+    base = demo_provider.base_url
+    document = requests.get(f"{base}/.well-known/openid-configuration", timeout=30).json()
+    assert document["issuer"] == base
+    assert document["token_endpoint"] == f"{base}/token"
+    district = re.search(r"District ID (\S+)\)", demo_provider.stdout())
+    assert district is not None
+    lookup = requests.get(f"{base}/districts/{district.group(1)}", timeout=30)
+    assert lookup.status_code == 200 and lookup.json()["issuer"] == base
+
+
+def test_the_demo_sheets_link_shows_the_login_page(demo_provider: SigninProcess) -> None:
+    sheet = demo_provider.stdout()
+    assert "demo portal client: client_id " in sheet and "client_secret " in sheet
+    link = re.search(r"^  (http://127\.0\.0\.1:\d+/authorize\?\S+)$", sheet, re.MULTILINE)
+    assert link is not None, sheet
+    page = requests.get(link.group(1), timeout=30)
+    assert page.status_code == 200
+    assert 'name="username"' in page.text and 'name="password"' in page.text
+    assert "demo-portal" in page.text
+    assert f"username: {DEMO_USERNAME}" in sheet

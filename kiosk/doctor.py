@@ -207,8 +207,8 @@ def check_ssh_force_command(user: str, config: Path = SSHD_CONFIG) -> Check:
             return Check(True, f"sshd runs `{value}` for {user}")
     return Check(False, f"sshd does not force `kiosk staff` for the OS user {user}: an SSH "
                         "login would get a shell",
-                 f"add to {config}: Match User {user} / ForceCommand "
-                 "/opt/portal-kiosk/venv/bin/kiosk staff, then: systemctl reload ssh")
+                 f"add to {config}: Match User {user} / ForceCommand KIOSK staff (KIOSK: "
+                 "the path `command -v kiosk` prints), then: systemctl reload ssh")
 
 
 def run_checks(role: str | None = None, environ: Mapping[str, str] | None = None, *,

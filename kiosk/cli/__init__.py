@@ -22,6 +22,7 @@ COMMANDS = {
     "audit": "kiosk.cli.audit:audit",
     "doctor": "kiosk.cli.doctor:doctor",
     "signin": "kiosk.cli.signin:signin",
+    "install-units": "kiosk.cli.units:install_units_command",
 }
 
 

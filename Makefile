@@ -2,15 +2,22 @@
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: venv run demo test check bench screenshots catalogs snapshots
+.PHONY: venv venv-test run demo test check bench screenshots catalogs snapshots
 
-# Create .venv and install the project with its test extras, when missing.
-# (scripts/test.sh also does this, and re-installs when pyproject.toml changes.)
+# Create .venv with the project and its runtime dependencies only, when missing:
+# enough for `make run` and `make demo` (no test toolchain).
 venv:
 	@test -x $(VENV)/bin/kiosk || { \
 		test -x $(PYTHON) || python3 -m venv $(VENV); \
-		$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'; \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check -e .; \
 	}
+
+# The same venv with the test extras too (pytest, playwright, ...), for the targets
+# that need them. scripts/test.sh (make test) installs them itself, and re-installs
+# when pyproject.toml changes.
+venv-test: venv
+	@test -x $(VENV)/bin/pytest || \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 run: venv
 	$(VENV)/bin/kiosk run
@@ -25,14 +32,14 @@ test:
 check:
 	bash scripts/test.sh
 
-bench: venv
+bench: venv-test
 	$(PYTHON) -m bench
 
-screenshots: venv
+screenshots: venv-test
 	$(PYTHON) -m scripts.screenshots
 
 catalogs:
 	bash scripts/compile_catalogs.sh
 
-snapshots: venv
+snapshots: venv-test
 	$(VENV)/bin/pytest tests/ui --snapshot-update

@@ -50,6 +50,9 @@ def start_kiosk(terminal: str) -> int:
         if not settings.demo:  # never a kiosk that would show another district's name
             settings.require_district("kiosk run")
         _create_embedded_database(settings.database_url)
+        from kiosk.logs import configure_terminal_logging
+
+        configure_terminal_logging(settings, f"run --terminal {terminal}")
     except KioskError as error:
         print(f"kiosk: {error.text()}", file=sys.stderr)
         return 1

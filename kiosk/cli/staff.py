@@ -18,6 +18,9 @@ def staff() -> None:
     """Open the staff console (find families, keys, password resets, audit log)."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         refuse(NO_TTY)
+    from kiosk.logs import configure_terminal_logging
+    from kiosk.settings import load_settings
     from kiosk.staff_app import StaffApp
 
+    configure_terminal_logging(load_settings(), "staff")
     StaffApp().run()

@@ -6,12 +6,40 @@ from a thread worker), returns a plain dataclass and raises `KioskError`s.
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 from kiosk.audit import Actor
+from kiosk.errors import ServiceUnavailable
 from kiosk.security.policy import PasswordPolicy
 from kiosk.services import activation, login
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import AccountView, KeyCheck, LoginResult
 from kiosk.settings import Settings
+
+log = logging.getLogger("kiosk.services")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _logs_outages(method: Callable[P, R]) -> Callable[P, R]:
+    """A parent sees "temporarily unavailable"; the log gets the real cause, one line
+    (the cause has no secret in it; nothing the parent typed is logged)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except ServiceUnavailable as error:
+            services = args[0]
+            terminal = services.terminal if isinstance(services, ParentServices) else "?"
+            log.warning("terminal %s: %s shows \"unavailable\": %s", terminal,
+                        method.__name__, error.cause or type(error).__name__)
+            raise
+
+    return wrapper
 
 
 class ParentServices:
@@ -34,25 +62,31 @@ class ParentServices:
     def policy(self) -> PasswordPolicy:
         return self.context.policy
 
+    @_logs_outages
     def check_key(self, raw_key: str) -> KeyCheck:
         return activation.check_key(self.context, self.actor, raw_key)
 
+    @_logs_outages
     def create_account(self, raw_key: str, username: str, password: str,
                        verify: str) -> AccountView:
         return activation.create_account(self.context, self.actor, raw_key, username,
                                          password, verify)
 
+    @_logs_outages
     def log_in(self, username: str, password: str) -> LoginResult:
         return login.log_in(self.context, self.actor, username, password)
 
+    @_logs_outages
     def change_password(self, account_id: int, current: str, new: str,
                         verify: str) -> AccountView:
         return login.change_password(self.context, self.actor, account_id, current, new,
                                      verify)
 
+    @_logs_outages
     def account_view(self, account_id: int) -> AccountView:
         return login.account_view(self.context, account_id)
 
+    @_logs_outages
     def health_check(self) -> None:
         """Raise ServiceUnavailable while the database cannot be reached."""
         health_check(self.context)

@@ -17,8 +17,8 @@ What each role does, and so may do:
   (a login checks the hash), never staff users, never the audit log, and delete nothing.
   "Is this username taken" is answered by `kiosk_username_taken()`.
 - kiosk_staff (`kiosk staff`, the admin commands): search families, issue and revoke
-  keys, reset passwords, unlock and disable accounts, manage staff users, read the
-  audit log, import a roster from the console.
+  keys, reset passwords, unlock and disable accounts (ending their sign-ins), manage
+  staff users, read the audit log and the list of sign-in clients, import a roster.
 - kiosk_signin (`kiosk signin serve`): log in and change a password as the kiosk does,
   and keep its own clients, codes, tokens and keys.
 - kiosk_import (the nightly `kiosk roster import`, `kiosk keys issue`): write the
@@ -53,6 +53,10 @@ _PARENT_ACCOUNT_COLUMNS = ("password_hash", "password_changed_at", "must_change_
 _AUDIT_INSERT = (("INSERT", "audit_events", ()), ("SELECT", "audit_events", ("id",)))
 _READ_FAMILIES = tuple(("SELECT", table, ()) for table in ROSTER_TABLES)
 _SCHEMA_VERSION = (("SELECT", "alembic_version", ()),)
+# A password reset, a disable or an import that makes a guardian inactive ends that
+# account's sign-ins: mark its tokens revoked, never read the token hashes.
+_REVOKE_SIGNIN_TOKENS = (("SELECT", "signin_tokens", ("id", "account_id", "revoked_at")),
+                         ("UPDATE", "signin_tokens", ("revoked_at",)))
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,10 @@ ROLES: tuple[Role, ...] = (
         ("UPDATE", "staff_users", ("password_hash", "role", "disabled", "failed_logins",
                                    "locked_until", "hard_locked", "last_login_at")),
         ("SELECT", "activation_throttle", ()),
+        *_REVOKE_SIGNIN_TOKENS,
+        # Admins see which portals and apps are registered (the secrets are only hashes
+        # of random values); adding or removing one is the sign-in host's job.
+        ("SELECT", "signin_clients", ()),
     ), username_check=True),
     Role("kiosk_signin", "sign-in provider (kiosk signin serve)", _grants(
         *_READ_FAMILIES, *_SCHEMA_VERSION, *_AUDIT_INSERT,
@@ -130,6 +138,7 @@ ROLES: tuple[Role, ...] = (
         ("SELECT", "activation_keys", ()),
         ("INSERT", "activation_keys", ()),
         ("UPDATE", "activation_keys", ("revoked_at",)),
+        *_REVOKE_SIGNIN_TOKENS,  # a guardian the import made inactive keeps no sign-in
     )),
 )
 ROLE_NAMES = tuple(role.name for role in ROLES)

@@ -283,3 +283,11 @@ def test_a_role_without_the_right_gets_the_real_cause_not_unavailable_text(
     assert result.exit_code == 1
     assert "may not do that" in result.stderr and "permission denied" in result.stderr
     assert ServiceUnavailable.message not in result.stderr
+
+
+@pytest.mark.parametrize("role", ["kiosk_staff", "kiosk_import", "kiosk_lobby"])
+def test_only_the_signin_role_reads_sign_in_token_hashes_and_keys(district: District,
+                                                                 role: str) -> None:
+    url = district.url_as(role)
+    assert "permission denied" in _refused(url, "SELECT access_token_hash FROM signin_tokens")
+    assert "permission denied" in _refused(url, "SELECT private_jwk FROM signin_keys")

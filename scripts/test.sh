@@ -31,6 +31,9 @@ command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 # a real QR reader checks that the account screen's code scans
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+# the parent kiosk speaks through espeak-ng; letters' pages are rendered for zbar by poppler
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 
 if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

@@ -224,3 +224,117 @@ async def test_the_idle_wipe_turns_speech_off(kiosk_app: AppFactory, kiosk_clock
         assert app.screen.id == "welcome"
         assert not app.speech_on
         assert app.last_utterance == ""
+
+
+def notices(app: KioskApp) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+def quiet_app(kiosk_app: AppFactory, folder: Path, **kwargs: object) -> KioskApp:
+    """A kiosk starting with speech off, writing what it says into `folder`."""
+    app = kiosk_app(**kwargs)
+    app.settings = dataclasses.replace(app.settings, speech_output=str(folder))
+    return app
+
+
+async def test_f1_turns_speech_on_then_off(kiosk_app: AppFactory, kiosk_clock: FakeClock,
+                                          tmp_path: Path) -> None:
+    folder = tmp_path / "speech"
+    app = quiet_app(kiosk_app, folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not app.speech_on
+        await pilot.press("f1")
+        assert app.speech_on
+        kiosk_clock.advance(seconds=2)  # not a double press
+        await pilot.press("f1")
+        assert not app.speech_on
+        await all_said(app)
+    said = [text for _, text in utterances(folder)]
+    assert said[0].startswith("Reading aloud is on.")
+    assert "Parent Portal" in said[0]
+    assert said[-1] == "Reading aloud is off."
+
+
+async def test_f1_twice_quickly_repeats_the_last_utterance(
+        kiosk_app: AppFactory, kiosk_clock: FakeClock, tmp_path: Path) -> None:
+    folder = tmp_path / "speech"
+    app = quiet_app(kiosk_app, folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        kiosk_clock.advance(seconds=2)
+        await press_button(pilot, "#start-activation")
+        await all_said(app)
+        last = utterances(folder)[-1][1]
+        kiosk_clock.advance(seconds=2)
+        await pilot.press("f1", "f1")  # the clock stands still: a double press
+        assert app.speech_on
+        await all_said(app)
+    said = [text for _, text in utterances(folder)]
+    assert "Activate your account" in last
+    assert said[-1] == last
+
+
+async def test_the_read_aloud_button_turns_speech_on(kiosk_app: AppFactory,
+                                                     tmp_path: Path) -> None:
+    folder = tmp_path / "speech"
+    app = quiet_app(kiosk_app, folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "press F1 or choose Read aloud" in app.screen.query_one("#speech-hint").text
+        await press_button(pilot, "#read-aloud")
+        assert app.speech_on
+        await all_said(app)
+    said = utterances(folder)
+    assert said[0][1].startswith("Reading aloud is on.")
+    assert "Read aloud, button" in said[0][1]
+
+
+async def test_without_espeak_f1_says_so_on_screen_and_the_kiosk_goes_on(
+        kiosk_app: AppFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # a host without espeak-ng
+    app = quiet_app(kiosk_app, tmp_path / "speech")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert not app.speech_on
+        assert any("Reading aloud is not available" in notice for notice in notices(app))
+        await press_button(pilot, "#start-activation")
+        assert app.screen.id == "activate"
+    assert not (tmp_path / "speech").exists()
+
+
+async def test_a_browser_session_never_speaks(kiosk_app: AppFactory, tmp_path: Path) -> None:
+    app = quiet_app(kiosk_app, tmp_path / "speech", browser_client="203.0.113.7")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert not app.speech_on
+        assert any("use your own screen reader" in notice for notice in notices(app))
+    assert not (tmp_path / "speech").exists()
+
+
+async def test_the_idle_countdown_is_spoken(kiosk_app: AppFactory, kiosk_clock: FakeClock,
+                                           tmp_path: Path) -> None:
+    folder = tmp_path / "speech"
+    app = quiet_app(kiosk_app, folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await press_button(pilot, "#start-login")
+        kiosk_clock.advance(seconds=app.settings.idle_seconds + 1)
+        app.check_inactivity()
+        await settle(pilot)
+        kiosk_clock.advance(seconds=app.settings.idle_warning_seconds - 11)
+        app.check_inactivity()
+        await settle(pilot)
+        await all_said(app)
+    said = [text for _, text in utterances(folder)]
+    assert said[-2].startswith("Are you still there?")
+    assert "in 19 seconds" in said[-2]
+    assert said[-1] == "10 seconds left. Press any key to stay."

@@ -179,7 +179,8 @@ class KioskApp(AppBase):
         modules are there for good, and full collections that walk them stalled the
         event loop for up to 100 ms during a login.
         """
-        self.parent_services()
+        # The stand-in hash for unknown usernames, made before anyone types a password.
+        self.parent_services().context.hashing.prepare()
         import segno  # noqa: F401
         import zxcvbn  # noqa: F401
 

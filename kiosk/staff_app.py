@@ -88,6 +88,9 @@ class StaffApp(AppBase):
     def on_mount(self) -> None:
         self.push_screen(self._login_screen())
         self.set_interval(self.IDLE_CHECK_SECONDS, self.check_idle_timeout, name="staff-idle")
+        # The stand-in hash for unknown usernames, made while the login screen shows.
+        self.run_worker(self.context.hashing.prepare, thread=True, group="warm-up",
+                        exit_on_error=False)
 
     def _login_screen(self, notice: str = "") -> StaffLoginScreen:
         return StaffLoginScreen(self._log_in, notice)

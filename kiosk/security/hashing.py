@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -49,10 +50,14 @@ class PasswordHashing:
             parallelism=parameters.parallelism,
             type=argon2.Type.ID,
         )
-        # Made now, not at the first unknown username: built lazily, that first attempt
-        # would cost a hash and a verify where a known name costs one verify, and so
-        # tell whether the name exists. (Apps build their services off the UI loop.)
-        self._dummy_hash: str = self._hasher.hash(secrets.token_hex(16))
+        # The stand-in hash an unknown username is checked against. It is made by
+        # `prepare()`, which every verify calls first, known name or not: made only for
+        # unknown names, a process's first attempt would cost a hash and a verify where a
+        # known name costs one verify, and so tell whether the name exists. The apps call
+        # `prepare()` in a worker as soon as they start, so it is ready before anyone has
+        # typed a password, and commands that never check one never pay for it.
+        self._dummy_hash: str | None = None
+        self._dummy_lock = threading.Lock()
 
     @property
     def parameters(self) -> HashParameters:
@@ -65,8 +70,16 @@ class PasswordHashing:
             raise ValueError("the password contains characters that cannot be stored")
         return self._hasher.hash(encoded)
 
+    def prepare(self) -> None:
+        """Make the stand-in hash for unknown usernames, once (blocking: off the UI loop)."""
+        if self._dummy_hash is None:
+            with self._dummy_lock:
+                if self._dummy_hash is None:
+                    self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
+
     def verify(self, encoded: str, password: str) -> bool:
         """True if `password` matches; False on a mismatch or an unreadable hash."""
+        self.prepare()  # the same first-call cost as `dummy_verify`
         secret = _encode(password)
         if secret is None:
             # Still pay for one hash so such input takes as long as any other.
@@ -88,9 +101,12 @@ class PasswordHashing:
     def dummy_verify(self, password: str) -> None:
         """Spend the time of one verify, so an unknown username costs what a known one does.
 
-        One verify and nothing else, from the very first call: the dummy hash (of
-        random text nobody can type) was made with the hasher.
+        The dummy hash is of random text nobody can type, made with this hasher's
+        parameters by `prepare()`, which `verify` calls too: the first call of either
+        costs the same.
         """
+        self.prepare()
+        assert self._dummy_hash is not None
         secret = _encode(password) or b""
         with contextlib.suppress(VerificationError):
             self._hasher.verify(self._dummy_hash, secret)

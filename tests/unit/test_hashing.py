@@ -144,22 +144,14 @@ def test_dummy_verify_runs_a_real_argon2_verify_against_the_dummy_hash(
     assert not hashing.verify(dummy, password)
 
 
-def test_the_dummy_hash_is_ready_as_soon_as_the_hasher_is_built() -> None:
-    hashing = PasswordHashing(FAST_FOR_TESTS, allow_below_floor=True)
-    dummy = hashing._dummy_hash
-    assert dummy is not None and dummy.startswith("$argon2id$")
-    assert not hashing.needs_rehash(dummy)
-
-
-def test_the_first_dummy_verify_costs_one_verify_and_no_hash(
-        hashing: PasswordHashing, monkeypatch: pytest.MonkeyPatch) -> None:
-    """So a process's first unknown username takes as long as a known one."""
+def _count_argon2_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real_verify = argon2.PasswordHasher.verify
+    real_hash, real_verify = argon2.PasswordHasher.hash, argon2.PasswordHasher.verify
 
-    def counting_hash(*args: object, **kwargs: object) -> str:
+    def counting_hash(self: argon2.PasswordHasher, secret: str | bytes,
+                      **kwargs: object) -> str:
         calls.append("hash")
-        return "unused"
+        return real_hash(self, secret)
 
     def counting_verify(self: argon2.PasswordHasher, encoded: str, secret: bytes) -> bool:
         calls.append("verify")
@@ -167,8 +159,30 @@ def test_the_first_dummy_verify_costs_one_verify_and_no_hash(
 
     monkeypatch.setattr(argon2.PasswordHasher, "hash", counting_hash)
     monkeypatch.setattr(argon2.PasswordHasher, "verify", counting_verify)
+    return calls
+
+
+def test_a_first_unknown_and_a_first_known_username_cost_the_same_argon2_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """So a process's first attempt does not tell whether the username exists."""
+    account_hash = PasswordHashing(FAST_FOR_TESTS, allow_below_floor=True).hash(SECRET)
+    calls = _count_argon2_calls(monkeypatch)
+    PasswordHashing(FAST_FOR_TESTS, allow_below_floor=True).verify(account_hash, "wrong")
+    known = list(calls)
+    calls.clear()
+    PasswordHashing(FAST_FOR_TESTS, allow_below_floor=True).dummy_verify("wrong")
+    assert known == calls == ["hash", "verify"]
+
+
+def test_once_prepared_every_check_is_one_verify_and_no_hash(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    hashing = PasswordHashing(FAST_FOR_TESTS, allow_below_floor=True)
+    account_hash = hashing.hash(SECRET)
+    hashing.prepare()
+    calls = _count_argon2_calls(monkeypatch)
     hashing.dummy_verify("first")
-    hashing.dummy_verify("second")
+    hashing.verify(account_hash, "second")
+    hashing.prepare()
     assert calls == ["verify", "verify"]
 
 

@@ -35,7 +35,7 @@ from kiosk.errors import LoginFailed
 from kiosk.roster.importer import import_roster
 from kiosk.roster.synthetic import generate, write_bundle
 from kiosk.security.keys import key_digest, parse_key
-from kiosk.services import activation, keys, login, staff
+from kiosk.services import activation, keys, login, queries, staff
 from kiosk.services.context import ServiceContext
 
 pytestmark = pytest.mark.slow
@@ -180,9 +180,12 @@ def test_login_and_a_failed_login_are_served_by_indexes(district: ServiceContext
 def test_bulk_issue_writes_every_key_and_event_as_given(district: ServiceContext) -> None:
     """COPY on PostgreSQL, executemany on SQLite: the same rows, aware UTC times."""
     with district.database.unit_of_work(read_only=True) as uow:
-        guardians = uow.session.scalar(select(func.count()).select_from(Guardian)) or 0
+        everyone = uow.session.scalar(select(func.count()).select_from(Guardian)) or 0
+        guardians = uow.session.scalar(select(func.count()).select_from(Guardian).where(
+            queries.guardian_active_clause())) or 0  # only an active guardian gets a key
     issued = keys.issue_keys(district, CLERK, all_without_account=True)  # a reissue to all
 
+    assert 0 < guardians < everyone and issued.skipped_inactive == everyone - guardians
     assert len(issued) == guardians
     assert len({key.activation_key for key in issued}) == guardians
     sample = issued[len(issued) // 2]

@@ -1,4 +1,4 @@
-"""`make bench`: every SPEC §8 figure, measured side by side in one run, in one table.
+"""`make bench`: every performance target, measured side by side in one run, in one table.
 
     python -m bench [--postgres-url URL] [--students N] [--rounds N] [--only NAME,...]
 

@@ -152,7 +152,7 @@ def rows(kind: str, small: Timings, large: Timings) -> list[Row]:
         at_small, at_large = getattr(small, name), getattr(large, name)
         result.append(ratio_row(f"{label}: {sizes}", kind, TARGET, at_large, at_small,
                                 f"{ms(at_large)} vs {ms(at_small)} per call"))
-    # Not a figure of SPEC §8: the answer itself grows with the district (a full page
+    # Not a target of its own: the answer itself grows with the district (a full page
     # of namesakes against one or two), so the time does too. Shown, not judged.
     at_small, at_large = small.search_by_name, large.search_by_name
     result.insert(1, Row(f"guardian search: full name, a bigger answer: {sizes}", kind,

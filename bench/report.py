@@ -1,4 +1,4 @@
-"""The one table `make bench` prints: each SPEC §8 figure, its target, the measured ratio.
+"""The one table `make bench` prints: each performance figure, its target, the measured ratio.
 
 Every number in it is a median over several runs. A row is either measured (with a
 verdict against its target) or skipped with the reason.
@@ -19,7 +19,7 @@ from pathlib import Path
 MET = "ok"
 MISSED = "MISSED"
 SKIPPED = "skipped"
-INFO = "info"  # shown for context, with no SPEC target
+INFO = "info"  # shown for context, with no target
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,11 @@ class Row:
     """One line of the table."""
 
     figure: str
-    """What is measured (the SPEC §8 wording, shortened)."""
+    """What is measured, in a few words."""
     database: str
     """"sqlite", "postgresql", or "-" where no database is involved."""
     target: str
-    """The SPEC target, e.g. "≤ 1.3×"."""
+    """The target, e.g. "≤ 1.3×"."""
     measured: str
     """The ratio or the absolute figure the target is about."""
     absolute: str
@@ -79,7 +79,7 @@ def ms(seconds: float) -> str:
 
 def render(rows: Sequence[Row]) -> str:
     """A Markdown table, so the README can carry it as printed."""
-    header = ("figure (SPEC §8)", "database", "target", "measured", "medians", "verdict")
+    header = ("figure", "database", "target", "measured", "medians", "verdict")
     cells = [header, *((r.figure, r.database, r.target, r.measured, r.absolute, r.verdict)
                        for r in rows)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]

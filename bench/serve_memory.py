@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ViewportSize
 
-RSS_TARGET = 1.5  # SPEC §8: a session process vs the bare Textual app
+RSS_TARGET = 1.5  # a session process vs the bare Textual app
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",

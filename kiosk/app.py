@@ -18,7 +18,7 @@ renders it in its own thread, never on the event loop. Browser sessions never sp
 the sound would come out of the server.
 
 Start-up is kept light: the database, SQLAlchemy and argon2 are brought in by a thread
-worker at the parent's first key press or click (SPEC §8), or by the first service call.
+worker at the parent's first key press or click (cold start target), or by the first service call.
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ class KioskApp(AppBase):
                                     forced=state is State.FORCED_CHANGE_PASSWORD)
 
     def get_default_screen(self) -> Screen[Any]:
-        """Welcome is the app's first screen itself, painted in the first frame (SPEC §8).
+        """Welcome is the app's first screen itself, painted in the first frame (cold start target).
 
         Textual gives a pushed screen a result callback that switch_screen later pops;
         the default screen is not pushed, so it gets an empty one here.
@@ -252,7 +252,7 @@ class KioskApp(AppBase):
 
     def _start_warm_up(self) -> None:
         """At the first key press or click, not at start: a kiosk (or a browser session)
-        waiting on its welcome screen stays as small as a bare Textual app (SPEC §8), and
+        waiting on its welcome screen stays as small as a bare Textual app (memory target), and
         the parent's first screen still finds the database ready."""
         if self._warm_up_started:
             return

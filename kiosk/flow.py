@@ -1,4 +1,4 @@
-"""The parent flow of SPEC §2 as a plain, typed transition table.
+"""The parent flow as a plain, typed transition table.
 
 The kiosk app changes screens only by asking `next_state(state, event)`; a pair that
 is not in `TRANSITIONS` raises `TransitionRefused`. The README's Mermaid diagram is

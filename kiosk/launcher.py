@@ -2,7 +2,7 @@
 
 A lobby terminal starts `kiosk run` every time a parent walks away, so that path
 skips the CLI framework: loading click costs about 30 ms before the first frame
-(SPEC §8, cold start). Anything else, `kiosk run --help` and any usage error
+(the cold start target). Anything else, `kiosk run --help` and any usage error
 included, goes through the click commands in `kiosk.cli`.
 """
 

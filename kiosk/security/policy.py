@@ -120,7 +120,7 @@ def username_problems(username: str) -> list[str]:
 
 
 class PasswordPolicy:
-    """The password rules of SPEC §4, for one district and minimum length."""
+    """The password rules, for one district and minimum length."""
 
     def __init__(self, min_length: int = DEFAULT_PASSWORD_MIN_LENGTH,
                  district_name: str = "") -> None:

@@ -1,4 +1,4 @@
-"""Throttling rules (SPEC §4), with the counters held in the database.
+"""Throttling rules, with the counters held in the database.
 
 Login: after 5 consecutive failures a 60 s lock, +60 s per further failure, at most
 15 min; at 100 consecutive failures locked until staff unlock. Attempts while

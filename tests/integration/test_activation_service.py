@@ -1,4 +1,4 @@
-"""Activation on a real database (SQLite file and PostgreSQL): SPEC §2 and §4."""
+"""Activation on a real database (SQLite file and PostgreSQL)."""
 
 from __future__ import annotations
 

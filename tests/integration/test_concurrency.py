@@ -1,8 +1,8 @@
 """Several kiosk processes at once, on a real SQLite file and a real PostgreSQL server.
 
-SPEC §7 item 3 (one winner), §4 (throttle counters updated atomically, hard lock at
-100) and §7 item 6 (two processes on one SQLite file never see "database is
-locked"). Each child is a fresh interpreter started with multiprocessing "spawn"
+One key redeemed by many gives one account; throttle counters are updated atomically
+(hard lock at 100); two processes on one SQLite file never see "database is
+locked". Each child is a fresh interpreter started with multiprocessing "spawn"
 (see worker_process.py); a Barrier releases them together so they really race.
 """
 
@@ -174,7 +174,7 @@ def test_two_processes_failing_logins_lose_no_update_and_hard_lock_at_exactly_10
     16 minutes further at every reading, so an attempt never starts inside a lock
     left by an earlier attempt. A lock committed by the other process between this
     attempt's clock reading and its UPDATE still makes it an attempt "while locked",
-    which SPEC §4 says does not count: each process therefore keeps trying until 50
+    which the throttling rules do not count: each process therefore keeps trying until 50
     of ITS attempts were counted, reading the verdict from the audit event behind
     the error's reference code. A lost update would show as a repeated "N in a row"
     and a counter below 100.

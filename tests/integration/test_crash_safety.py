@@ -1,4 +1,4 @@
-"""A kiosk process killed with SIGKILL during account creation (SPEC §7 item 4).
+"""A kiosk process killed with SIGKILL during account creation.
 
 The child (worker_process.crash_child, a "spawn" process) runs create_account with
 a hook that stops it at one chosen point, tells the parent over a pipe, and waits.

@@ -1,4 +1,4 @@
-"""Login, throttling, temporary passwords and password change (SPEC §2, §4)."""
+"""Login, throttling, temporary passwords and password change."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Many kiosks on one database: no write lost, no "database is locked" (SPEC §7.3, §7.6).
+"""Many kiosks on one database: no write lost, no "database is locked".
 
 1. PostgreSQL, 50 kiosks: 50 simulated kiosk sessions run at once, each on its own
    `Database` (its own engine and pool, as each kiosk host has) and its own terminal

@@ -1,4 +1,4 @@
-"""No password, key or temporary password is ever kept in clear (SPEC §7 item 8).
+"""No password, key or temporary password is ever kept in clear.
 
 One test runs every flow that handles a secret, in process and through the `kiosk`
 command, remembering each secret it typed or was shown. Then it searches for all of

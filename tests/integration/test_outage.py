@@ -1,4 +1,4 @@
-"""PostgreSQL going away in the middle of a session (SPEC §7.5), at the service level.
+"""PostgreSQL going away in the middle of a session, at the service level.
 
 The session's `postgres_server` is stopped for real (`pg_ctl stop -m immediate`, like
 a crash) while a service context is in use, and started again on the same port. While

@@ -1,4 +1,4 @@
-"""Every lookup a parent or a clerk waits on is served by an index (SPEC §8), on both DBs;
+"""Every lookup a parent or a clerk waits on is served by an index, on both DBs;
 and the bulk path behind issuing keys for a whole district writes what it is given.
 
 Not a timing test: the statements the services really send are recorded while they

@@ -1,4 +1,4 @@
-"""`kiosk serve`'s safe defaults, against the real server in a subprocess (SPEC §7.9).
+"""`kiosk serve`'s safe defaults, against the real server in a subprocess.
 
 Each test starts `kiosk serve` on a free port with a temporary SQLite database and
 secrets planted in its environment, drives it over HTTP and WebSocket (aiohttp), and

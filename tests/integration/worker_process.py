@@ -104,7 +104,7 @@ class SharedClock:
     a lock was committed always lies beyond that lock (a lock lasts at most 15 min,
     less than one step). A concurrent attempt can still meet a lock committed
     between its own reading and its UPDATE: that attempt is "made while locked" and,
-    as SPEC §4 says, is not counted; the audit log says so.
+    as the throttling rules say, is not counted; the audit log says so.
     """
 
     def __init__(self, ticks: Synchronized[int], start: datetime, step: timedelta) -> None:

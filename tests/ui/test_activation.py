@@ -1,4 +1,4 @@
-"""Activation paths of SPEC §2: a key, then the account form, then the account screen."""
+"""Activation paths: a key, then the account form, then the account screen."""
 
 from __future__ import annotations
 

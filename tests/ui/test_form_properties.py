@@ -1,5 +1,5 @@
 """Property tests over the parent forms: any text gets a clear answer and changes nothing
-it should not (SPEC §7.2, §7.7)."""
+it should not."""
 
 from __future__ import annotations
 

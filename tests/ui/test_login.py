@@ -1,4 +1,4 @@
-"""Login paths of SPEC §2: success, failure, lock, inactive, temporary password, change."""
+"""Login paths: success, failure, lock, inactive, temporary password, change."""
 
 from __future__ import annotations
 

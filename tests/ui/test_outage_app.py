@@ -1,6 +1,6 @@
 """PostgreSQL stopped in the middle of a login at the kiosk, and in the staff console.
 
-SPEC §7.5, with the real server of the test session: a parent has typed a username
+With the real server of the test session: a parent has typed a username
 and a password when the server goes down (`pg_ctl stop -m immediate`); pressing
 Log in shows the calm "temporarily unavailable" screen, and nothing is counted. When
 the server is back, the kiosk finds out by itself (the screen's own timer, no key

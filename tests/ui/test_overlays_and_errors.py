@@ -3,7 +3,7 @@
 - F12 while "Are you still there?" shows: the countdown goes, the staff dialog stays,
   and later activity cannot close the dialog in the countdown's place.
 - A handler that raises (on a screen, or on the app itself) does not make Textual exit
-  with its crash report (a traceback with local variables, SPEC §7.1 and §7.8): the
+  with its crash report (a traceback with local variables): the
   kiosk logs one line without the error's text, wipes the session and shows welcome.
 """
 

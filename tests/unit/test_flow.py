@@ -23,7 +23,7 @@ from kiosk.flow import (
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The whole expected table, written out by hand from SPEC §2. Any pair not listed
+# The whole expected table, written out by hand from the flow's rules. Any pair not listed
 # here must be refused.
 EXPECTED: dict[tuple[State, Event], State] = {
     (State.WELCOME, Event.START_ACTIVATION): State.ACTIVATE,

@@ -1,4 +1,4 @@
-"""Username and password rules (SPEC §4), as checklists and as problem lists."""
+"""Username and password rules, as checklists and as problem lists."""
 
 from __future__ import annotations
 

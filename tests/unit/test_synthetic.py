@@ -66,7 +66,7 @@ def test_households_have_one_to_four_students_and_one_to_three_guardians(
     sizes = {len(h.student_ids) for h in district.households}
     assert sizes == {1, 2, 3, 4}
     assert {len(h.guardian_ids) for h in district.households} == {1, 2, 3}
-    # About 1.5 guardians per student, like the district of SPEC §8.
+    # About 1.5 guardians per student, like the district of the scale targets.
     assert 1.3 < district.guardians / district.students < 1.7
 
 

@@ -179,7 +179,7 @@ async def test_a_real_database_logs_in_with_the_product_hashing(
 
 def test_kiosk_app_hands_out_the_staff_app(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """SPEC §5: `kiosk.app.StaffApp()` builds with no arguments from the settings."""
+    """The public contract: `kiosk.app.StaffApp()` builds with no arguments from the settings."""
     import kiosk.app
 
     monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path}/kiosk.db")

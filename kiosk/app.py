@@ -150,8 +150,9 @@ class KioskApp(AppBase):
         self.last_utterance = ""
         self._speech_key_at: datetime | None = None
         self._idle_spoken = 0
+        self._speech_possible = True  # espeak-ng was found when last looked for
         if self.speech_at_start:
-            self.speech_on = self._engine().available()
+            self.speech_on = self._speech_available()
         # Monotonic times of recent unexpected errors (not the kiosk clock: a FakeClock
         # that stands still must not make every error look like a burst).
         self.unexpected_errors: deque[float] = deque(maxlen=MAX_RECOVERIES + 1)
@@ -336,6 +337,10 @@ class KioskApp(AppBase):
             self.speech_engine = SpeechEngine(output_dir=self.settings.speech_output or None)
         return self.speech_engine
 
+    def _speech_available(self) -> bool:
+        self._speech_possible = self._engine().available()
+        return self._speech_possible
+
     def speak(self, text: str) -> None:
         """Say `text` in the kiosk's language, if speech is on (returns at once)."""
         if not self.speech_on or not text:
@@ -370,7 +375,7 @@ class KioskApp(AppBase):
         if self.browser_client is not None:
             self.notify(speech.speech_in_browser(translate), timeout=10)
             return
-        if not self._engine().available():
+        if not self._speech_available():
             self._speech_missing()
             return
         self.speech_on = True
@@ -388,7 +393,7 @@ class KioskApp(AppBase):
         """The idle wipe: speech as the terminal starts, nothing of the last parent kept."""
         if self.speech_engine is not None:
             self.speech_engine.silence()
-        self.speech_on = self.speech_at_start and self._engine().available()
+        self.speech_on = self.speech_at_start and self._speech_available()
         self.last_utterance = ""
         self._speech_key_at = None
 
@@ -404,7 +409,7 @@ class KioskApp(AppBase):
         """Nothing of a parent to wipe: the welcome screen, in the default look."""
         return (self.flow_state is INITIAL_STATE and self.language == DEFAULT_LANGUAGE
                 and not self.high_contrast and not isinstance(self.screen, ModalScreen)
-                and self.speech_on == self.speech_at_start)
+                and self.speech_on == (self.speech_at_start and self._speech_possible))
 
     def check_inactivity(self) -> None:
         """Compare the clock with the last input: warn, count down, then wipe.

@@ -338,3 +338,21 @@ async def test_the_idle_countdown_is_spoken(kiosk_app: AppFactory, kiosk_clock: 
     assert said[-2].startswith("Are you still there?")
     assert "in 19 seconds" in said[-2]
     assert said[-1] == "10 seconds left. Press any key to stay."
+
+
+async def test_speech_on_at_start_without_espeak_says_so_and_leaves_welcome_idle(
+        kiosk_ctx: ServiceContext, kiosk_clock: FakeClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # KIOSK_SPEECH=on on a host without espeak-ng
+    app = speaking_app(kiosk_ctx, tmp_path / "speech")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not app.speech_on
+        assert any("Reading aloud is not available" in notice for notice in notices(app))
+        kiosk_clock.advance(seconds=app.settings.idle_seconds + 1)
+        app.check_inactivity()
+        await settle(pilot)
+        assert app.idle_warning is None  # nothing of a parent to wipe: no countdown
+        assert app.screen.id == "welcome"

@@ -8,12 +8,14 @@ keys to the pane together, as a slow SSH link or a password manager delivers the
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+EXIT_MARK = "[kiosk exited: "
 
 
 class Tmux:
@@ -32,7 +34,11 @@ class Tmux:
         env = {**os.environ, "KIOSK_DATABASE_URL": database_url, "TERM": "xterm-256color",
                **settings}
         env.pop("TEXTUAL_ALLOW_SIGNALS", None)
-        command = f"exec {sys.executable} -m kiosk.cli {kiosk_args}"
+        # A shell waits for the program and prints its exit status: tmux itself sometimes
+        # marks the pane dead on the terminal's end-of-file before it has reaped the
+        # program, and then reports no status at all.
+        command = (f"{sys.executable} -m kiosk.cli {kiosk_args}; "
+                   f"printf '\\n{EXIT_MARK}%d]\\n' $?")
         width, height = size
         # remain-on-exit in the same tmux command: set before the program can end, so
         # its last screen and exit status stay readable.
@@ -56,14 +62,12 @@ class Tmux:
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
     def wait_for_exit(self, timeout: float = 30.0) -> int:
-        """The exit status of the program in the pane once it has ended (-N: signal N)."""
+        """The exit status of the program in the pane once it has ended (128+N: signal N)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            dead, status, signal = self("display-message", "-p", "-t", self.session,
-                                        "#{pane_dead}:#{pane_dead_status}:"
-                                        "#{pane_dead_signal}").strip().split(":")
-            if dead == "1" and (status or signal):
-                return int(status) if status else -int(signal)
+            found = re.search(re.escape(EXIT_MARK) + r"(\d+)\]", self.capture())
+            if found:
+                return int(found.group(1))
             time.sleep(0.2)
         raise AssertionError(f"the program never ended; the screen was:\n{self.capture()}")
 

@@ -52,8 +52,8 @@ from screens.base import KioskScreen, ScreenContext
 from screens.idle_warning import IdleWarning
 from screens.messages import FlowRequested, ServiceWentAway
 from screens.staff_exit import StaffExitDialog
-from screens.stylesheet import STYLESHEET
 from screens.welcome import WelcomeScreen
+from styles import KIOSK_SHEET
 
 if TYPE_CHECKING:
     from kiosk.services.parent import ParentServices
@@ -110,7 +110,7 @@ class KioskApp(AppBase):
     """
 
     TITLE = "Parent Portal"
-    CSS_PATH = [STYLESHEET]
+    CSS_PATH = [KIOSK_SHEET]
     ENABLE_COMMAND_PALETTE = False
     ALLOW_SELECT = False
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -23,9 +23,9 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.staff import StaffServices, staff_log_in
 from kiosk.services.views import StaffSession
 from kiosk.settings import Settings, load_settings
-from screens.staff import STYLESHEET
 from screens.staff.console_screen import ConsoleScreen
 from screens.staff.login_screen import StaffLoginScreen
+from styles import STAFF_SHEET
 
 # Input that counts as the staff member being there (not a mouse merely moving).
 _ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollUp, events.MouseScrollDown,
@@ -52,7 +52,7 @@ class StaffApp(AppBase):
     """
 
     TITLE = "Portal Kiosk staff console"
-    CSS_PATH = STYLESHEET
+    CSS_PATH = STAFF_SHEET
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),

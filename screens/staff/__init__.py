@@ -4,7 +4,3 @@
 `StaffServices` object (or a login callable) handed to them, and every service call
 runs in a thread worker.
 """
-
-from pathlib import Path
-
-STYLESHEET = Path(__file__).with_name("staff.tcss")

@@ -29,8 +29,3 @@ class FakeClock:
 
     def advance(self, seconds: float = 0, **delta: float) -> None:
         self.current += timedelta(seconds=seconds, **delta)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were stored as UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

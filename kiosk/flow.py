@@ -86,16 +86,6 @@ TRANSITIONS: dict[tuple[State, Event], State] = {**_PARENT_FLOW, **_from_every_s
 
 INITIAL_STATE = State.WELCOME
 
-SCREEN_IDS: dict[State, str] = {
-    State.WELCOME: "welcome",
-    State.ACTIVATE: "activate",
-    State.CREATE_ACCOUNT: "create-account",
-    State.LOGIN: "login",
-    State.ACCOUNT: "account",
-    State.CHANGE_PASSWORD: "change-password",
-    State.FORCED_CHANGE_PASSWORD: "change-password",
-    State.UNAVAILABLE: "unavailable",
-}
 
 
 def next_state(state: State, event: Event) -> State:

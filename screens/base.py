@@ -150,10 +150,6 @@ class FormScreen(KioskScreen):
         return PlainText("", id="input-note", classes="input-note")
 
     # --- errors ---------------------------------------------------------------------
-    @property
-    def error_text(self) -> str:
-        return self.query_one("#form-error", PlainText).text
-
     def show_error(self, text: str) -> None:
         self.query_one("#form-error", PlainText).set_text(text)
         self.query_one("#form-error").set_class(bool(text), "-shown")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Button
@@ -28,10 +25,6 @@ HEALTH_GROUP = "health"
 
 class UnavailableScreen(KioskScreen):
     checking: reactive[bool] = reactive(False)
-
-    @dataclass
-    class CheckFailed(Message):
-        """A health check found the database still unavailable."""
 
     def __init__(self, context: ScreenContext, *, retry_seconds: float | None = None) -> None:
         super().__init__(context, id="unavailable")

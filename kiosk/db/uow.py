@@ -138,9 +138,6 @@ class UnitOfWork:
             raise
         self._committed = True
 
-    def rollback(self) -> None:
-        self.session.rollback()
-
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         # close() rolls back anything uncommitted and detaches loaded objects without

@@ -144,14 +144,6 @@ def _password_changed(ctx: ServiceContext, actor: Actor, uow: UnitOfWork,
     return view
 
 
-def account_view(ctx: ServiceContext, account_id: int) -> AccountView:
-    with ctx.database.unit_of_work(read_only=True) as uow:
-        account = uow.session.get(Account, account_id)
-        if account is None:
-            raise LoginFailed()
-        return queries.account_view(uow.session, ctx.settings, account)
-
-
 def _could_be_username(canonical: str) -> bool:
     return not unmet_username_rules(canonical)
 

@@ -13,7 +13,6 @@ from typing import ParamSpec, TypeVar
 
 from kiosk.audit import Actor
 from kiosk.errors import ServiceUnavailable
-from kiosk.security.policy import PasswordPolicy
 from kiosk.services import activation, login
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import AccountView, KeyCheck, LoginResult
@@ -58,10 +57,6 @@ class ParentServices:
     def settings(self) -> Settings:
         return self.context.settings
 
-    @property
-    def policy(self) -> PasswordPolicy:
-        return self.context.policy
-
     @_logs_outages
     def check_key(self, raw_key: str) -> KeyCheck:
         return activation.check_key(self.context, self.actor, raw_key)
@@ -81,10 +76,6 @@ class ParentServices:
                         verify: str) -> AccountView:
         return login.change_password(self.context, self.actor, account_id, current, new,
                                      verify)
-
-    @_logs_outages
-    def account_view(self, account_id: int) -> AccountView:
-        return login.account_view(self.context, account_id)
 
     @_logs_outages
     def health_check(self) -> None:

@@ -97,7 +97,3 @@ def account_view(session: Session, settings: Settings, account: Account) -> Acco
 
 def account_by_username(session: Session, canonical: str) -> Account | None:
     return session.scalar(select(Account).where(Account.username_canonical == canonical))
-
-
-def count_guardians(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Guardian)) or 0)

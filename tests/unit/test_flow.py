@@ -10,7 +10,6 @@ import pytest
 
 from kiosk.flow import (
     INITIAL_STATE,
-    SCREEN_IDS,
     TRANSITIONS,
     Event,
     State,
@@ -89,13 +88,6 @@ def test_every_state_is_reachable_from_the_start() -> None:
                 seen.add(target)
                 frontier.append(target)
     assert seen == set(State)
-
-
-def test_screen_ids_follow_the_spec() -> None:
-    assert set(SCREEN_IDS) == set(State)
-    assert {SCREEN_IDS[s] for s in State if s is not State.UNAVAILABLE} == {
-        "welcome", "activate", "create-account", "login", "change-password", "account"}
-    assert SCREEN_IDS[State.FORCED_CHANGE_PASSWORD] == SCREEN_IDS[State.CHANGE_PASSWORD]
 
 
 def test_mermaid_draws_every_arrow_of_the_parent_flow() -> None:

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Input
 
+from screens.no_clipboard_input import NoClipboardInput
 from screens.text import has_forbidden
 
-# Every binding of Input except the ones that put text on the clipboard.
-_CLIPBOARD_ACTIONS = frozenset({"cut", "copy"})
 
-
-def _without_clipboard(bindings: list[BindingType]) -> list[BindingType]:
-    kept: list[BindingType] = []
-    for binding in bindings:
-        if isinstance(binding, Binding) and binding.action in _CLIPBOARD_ACTIONS:
-            continue
-        kept.append(binding)
-    return kept
-
-
-class KioskInput(Input, inherit_bindings=False):
+class KioskInput(NoClipboardInput):
     """No copy, no cut, no control or format characters (typed or pasted)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = _without_clipboard(Input.BINDINGS)
 
     class CharacterRefused(Message):
         """Typed or pasted text held a control or format character and was not inserted."""
@@ -45,9 +28,3 @@ class KioskInput(Input, inherit_bindings=False):
             self.restricted()
             return
         super().replace(text, start, end)
-
-    def action_cut(self) -> None:
-        """Cutting would put a password on the clipboard: do nothing."""
-
-    def action_copy(self) -> None:
-        """Copying would put a password on the clipboard: do nothing."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from screens.text import clean, plain
+from screens.text import clean, literal
 
 
 class PlainText(Static):
@@ -12,7 +12,7 @@ class PlainText(Static):
 
     def __init__(self, text: str = "", *, id: str | None = None,
                  classes: str | None = None) -> None:
-        super().__init__(plain(text), markup=False, id=id, classes=classes)
+        super().__init__(literal(text), markup=False, id=id, classes=classes)
         self._text = clean(text, keep_newlines=True)
 
     @property
@@ -22,4 +22,4 @@ class PlainText(Static):
 
     def set_text(self, text: str) -> None:
         self._text = clean(text, keep_newlines=True)
-        self.update(plain(text))
+        self.update(literal(text))

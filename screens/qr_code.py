@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from screens.text import plain
+from screens.text import literal
 
 QUIET_ZONE = 2
 UPPER = "▀"
@@ -46,4 +46,4 @@ class QRCode(Static):
     def __init__(self, data: str, *, id: str | None = None,
                  classes: str | None = None) -> None:
         self.lines = half_block_lines(qr_matrix(data))
-        super().__init__(plain("\n".join(self.lines)), markup=False, id=id, classes=classes)
+        super().__init__(literal("\n".join(self.lines)), markup=False, id=id, classes=classes)

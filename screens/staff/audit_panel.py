@@ -17,8 +17,8 @@ from kiosk.audit import Action, AuditEntry, AuditFilter
 from kiosk.errors import Refused
 from kiosk.services.staff import StaffServices
 from screens.staff.formatting import when
-from screens.staff.literal import cell, literal
 from screens.staff.outcome import Failed, catching
+from screens.text import cell, literal
 
 ACTIONS = sorted(value for name, value in vars(Action).items()
                  if name.isupper() and isinstance(value, str))

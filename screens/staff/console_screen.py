@@ -16,11 +16,11 @@ from kiosk.services.staff import StaffServices
 from kiosk.settings import Settings
 from screens.staff.audit_panel import AuditPanel
 from screens.staff.household_screen import HouseholdScreen
-from screens.staff.literal import lines
 from screens.staff.roster_panel import RosterPanel
 from screens.staff.search_panel import SearchPanel
 from screens.staff.signin_clients_panel import SigninClientsPanel
 from screens.staff.staff_users_panel import StaffUsersPanel
+from screens.text import lines
 
 
 class ConsoleScreen(Screen[None]):

@@ -28,9 +28,9 @@ from kiosk.settings import Settings
 from screens.staff.confirm_screen import ConfirmScreen
 from screens.staff.formatting import when
 from screens.staff.key_issued_screen import KeyIssuedScreen
-from screens.staff.literal import cell, lines, literal
 from screens.staff.outcome import Failed, catching
 from screens.staff.temporary_password_screen import TemporaryPasswordScreen
+from screens.text import cell, lines, literal
 
 
 def guardian_name(guardian: GuardianDetail) -> str:

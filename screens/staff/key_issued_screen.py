@@ -19,8 +19,8 @@ from kiosk.services.staff import StaffServices
 from kiosk.services.views import IssuedKey
 from kiosk.settings import Settings
 from screens.staff.formatting import when
-from screens.staff.literal import lines, literal
 from screens.staff.outcome import Failed, catching
+from screens.text import lines, literal
 
 
 def spaced_key(key: str) -> str:

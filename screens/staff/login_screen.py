@@ -15,9 +15,9 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from kiosk.services.views import StaffSession
-from screens.staff.literal import literal
 from screens.staff.outcome import Failed, catching
 from screens.staff.secret_input import SecretInput
+from screens.text import literal
 
 LogIn = Callable[[str, str], StaffSession]
 

@@ -20,8 +20,8 @@ from kiosk.errors import NotAllowed, RosterError
 from kiosk.services.staff import StaffServices
 from screens.staff.confirm_screen import ConfirmScreen
 from screens.staff.formatting import error_message
-from screens.staff.literal import lines, literal
 from screens.staff.outcome import Failed, catching
+from screens.text import lines, literal
 
 if TYPE_CHECKING:
     from kiosk.roster.importer import ImportSummary

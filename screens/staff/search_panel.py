@@ -14,8 +14,8 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.services.staff import StaffServices
 from kiosk.services.views import SearchPage
-from screens.staff.literal import cell, literal
 from screens.staff.outcome import Failed, catching
+from screens.text import cell, literal
 
 PAGE_SIZE = 20
 

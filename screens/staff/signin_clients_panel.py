@@ -14,8 +14,8 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.services.staff import StaffServices
 from screens.staff.formatting import when
-from screens.staff.literal import cell, literal
 from screens.staff.outcome import Failed, catching
+from screens.text import cell, literal
 
 if TYPE_CHECKING:
     from kiosk.signin.store import ClientSummary

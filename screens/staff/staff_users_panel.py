@@ -17,8 +17,8 @@ from kiosk.services.views import StaffUserView
 from screens.staff.add_staff_user_screen import AddStaffUserScreen
 from screens.staff.confirm_screen import ConfirmScreen
 from screens.staff.formatting import when
-from screens.staff.literal import cell, literal
 from screens.staff.outcome import Failed, catching
+from screens.text import cell, literal
 
 
 class StaffUsersPanel(Vertical):

@@ -15,7 +15,7 @@ from textual.widgets import Button, Static
 
 from kiosk.services.views import TemporaryPassword
 from screens.staff.formatting import when
-from screens.staff.literal import lines, literal
+from screens.text import lines, literal
 
 
 class TemporaryPasswordScreen(ModalScreen[None]):

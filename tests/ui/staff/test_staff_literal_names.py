@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 
 from kiosk.services.context import ServiceContext
 from kiosk.staff_app import StaffApp
-from screens.staff.literal import cell, clean, lines, literal
+from screens.text import cell, clean, lines, literal
 
 GIVEN = "[@click=app.quit]x[/]"
 FAMILY = "Quit[/b]\x1b]52;c;ZXZpbA==\x07"

@@ -186,3 +186,20 @@ def test_kiosk_app_hands_out_the_staff_app(tmp_path: Path,
     built = kiosk.app.StaffApp()
     assert isinstance(built, StaffApp)
     assert built.context.database.url == f"sqlite:///{tmp_path}/kiosk.db"
+
+
+async def test_the_staff_password_field_never_copies_or_cuts(
+        make_app: Callable[[], StaffApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        password = app.screen.query_one("#password", Input)
+        password.focus()
+        await pilot.press(*"a secret")
+        for key in ("ctrl+shift+a", "ctrl+c", "super+c", "ctrl+x"):
+            await pilot.press(key)
+        await settle(pilot)
+
+        assert app.clipboard == ""
+        assert password.value == "a secret"
+        bound = {binding.action for _, binding in password._bindings}
+        assert not bound & {"copy", "cut"}

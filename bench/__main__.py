@@ -6,7 +6,7 @@ SQLite always; PostgreSQL as well when a server URL is given (--postgres-url or
 KIOSK_BENCH_POSTGRES_URL; its user must be allowed to create databases, and every
 database the bench makes is dropped at the end). Each figure is the median of
 several runs. Progress goes to stderr; stdout gets the date, the machine, the
-command and the table, in Markdown, ready for the README.
+command and the table, in Markdown, ready for docs/benchmarks.md.
 
 Benchmarks are measurements, not tests: a missed target is shown as MISSED in the
 table, and the exit status is 0 unless a benchmark could not run at all.

@@ -78,7 +78,7 @@ def ms(seconds: float) -> str:
 
 
 def render(rows: Sequence[Row]) -> str:
-    """A Markdown table, so the README can carry it as printed."""
+    """A Markdown table, so docs/benchmarks.md can carry it as printed."""
     header = ("figure", "database", "target", "measured", "medians", "verdict")
     cells = [header, *((r.figure, r.database, r.target, r.measured, r.absolute, r.verdict)
                        for r in rows)]

@@ -56,7 +56,7 @@ def check_settings_file(environ: Mapping[str, str], system_config: Path = SYSTEM
         return Check(True, "settings come from KIOSK_* variables (no settings file)")
     return Check(False, f"no settings file: neither {system_config} nor "
                         f"{candidates[1]} exists",
-                 f"create {system_config} (see the README: Deploy a district)")
+                 f"create {system_config} (see docs/install.md: The settings file)")
 
 
 def load(environ: Mapping[str, str],

@@ -1,4 +1,4 @@
-"""`make screenshots`: SVG screenshots of the parent screens for the README.
+"""`make screenshots`: SVG screenshots of the parent screens for the docs.
 
 They are taken from the app itself (Textual's screenshot export), at 80x24, from the
 same fixed scenes as the snapshot tests (tests/ui/scenes.py), into docs/screenshots/.

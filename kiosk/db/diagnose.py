@@ -148,7 +148,7 @@ _LIBPQ_CAUSES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
      "--apply, and check pg_hba.conf"),
     (re.compile(r'FATAL: +database ".*" does not exist'), "database",
      "the database named in database_url does not exist",
-     "check the database name, or create it (see the README's PostgreSQL chapter)"),
+     "check the database name, or create it (see docs/postgresql.md)"),
     (re.compile(r"no password supplied"), "password",
      "no database password was found for this OS user",
      "put it in ~/.pgpass (mode 0600) or in database_password_file"),
@@ -168,8 +168,7 @@ _SQLSTATE_CAUSES = {
               "check the user name in database_url, create the roles with "
               "kiosk db roles --apply, and check pg_hba.conf"),
     "3D000": ("database", "the database named in database_url does not exist",
-              "check the database name, or create it (see the README's PostgreSQL "
-              "chapter)"),
+              "check the database name, or create it (see docs/postgresql.md)"),
     "42501": ("permission", "this host's database role may not do that",
               "connect this host with the role made for it (kiosk db roles), or run "
               "kiosk db roles --apply again after kiosk db upgrade"),

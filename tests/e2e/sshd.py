@@ -1,4 +1,4 @@
-"""A private OpenSSH server for end-to-end tests, configured like the README recipe.
+"""A private OpenSSH server for end-to-end tests, configured like the recipe in docs/staff.md.
 
 It listens on 127.0.0.1 at a free port, from a config, host key and authorized_keys
 in a temporary folder, accepts only the one client key it generated, runs every

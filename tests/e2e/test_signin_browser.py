@@ -4,7 +4,7 @@
 written here with requests-oauthlib (the provider uses Authlib) and checks the ID token
 against /jwks with PyJWT (the provider signs with joserfc). Debian's chromium, driven by
 Playwright, goes through the login page with the keyboard only. The login page's
-screenshot is kept in artifacts/ (the README's picture comes from it).
+screenshot is kept in artifacts/ (docs/signin.md's picture comes from it).
 """
 
 from __future__ import annotations

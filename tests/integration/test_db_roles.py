@@ -1,7 +1,7 @@
 """`kiosk db roles`: one PostgreSQL role per host role, each with only what it uses.
 
 On the real PostgreSQL server: the schema is made by a migration role that owns the
-database and has CREATEROLE (as the README's recipe makes it), `kiosk db roles --apply`
+database and has CREATEROLE (as docs/postgresql.md's recipe makes it), `kiosk db roles --apply`
 runs as that role, and then each host role connects as its own role (trust auth on the
 test server, so no password) and does its whole job, and is refused what it must not do.
 """

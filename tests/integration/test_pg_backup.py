@@ -1,4 +1,4 @@
-"""The README's PostgreSQL backup and restore, run as written against the real server.
+"""docs/postgresql.md's backup and restore, run as written against the real server.
 
 pg_dump --format=custom from a district's database (schema owned by the migration role,
 host roles applied), pg_restore into a fresh database, and then: the kiosk works on the

@@ -1,4 +1,4 @@
-"""Fixed, repeatable states of every parent screen, for snapshots and README screenshots.
+"""Fixed, repeatable states of every parent screen, for snapshots and the docs' screenshots.
 
 Each scene builds its own SQLite database (fixed names, a fake clock), then drives a
 KioskApp there through the real UI. Nothing random reaches the screen: no reference

@@ -49,9 +49,9 @@ from kiosk.security.policy import PasswordPolicy
 from kiosk.settings import Settings, load_settings
 from kiosk.speech import utterances as speech
 from screens.base import KioskScreen, ScreenContext
+from screens.close_kiosk_dialog import StaffExitDialog
 from screens.idle_warning import IdleWarning
 from screens.messages import FlowRequested, ServiceWentAway
-from screens.staff_exit import StaffExitDialog
 from screens.welcome import WelcomeScreen
 from styles import KIOSK_SHEET
 

@@ -4,6 +4,7 @@ Only the demo writes it, only in demo mode is it read, and it holds nothing secr
 these keys and passwords are printed for anyone trying the kiosk. It is a separate
 file because the database itself never holds a key or password in clear. Kept
 free of heavy imports: the welcome screen reads it before anything else loads.
+`kiosk.demo_district` builds the demo database and writes this sheet beside it.
 """
 
 from __future__ import annotations

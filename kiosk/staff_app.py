@@ -23,8 +23,8 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.staff import StaffServices, staff_log_in
 from kiosk.services.views import StaffSession
 from kiosk.settings import Settings, load_settings
-from screens.staff.console_screen import ConsoleScreen
-from screens.staff.login_screen import StaffLoginScreen
+from screens.staff.console import ConsoleScreen
+from screens.staff.login import StaffLoginScreen
 from styles import STAFF_SHEET
 
 # Input that counts as the staff member being there (not a mouse merely moving).

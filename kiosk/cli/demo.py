@@ -24,7 +24,7 @@ def demo(no_run: bool, with_signin: bool, signin_port: int) -> None:
     is never touched. Every run makes fresh activation keys and a fresh temporary
     password (and with --signin a fresh demo client).
     """
-    from kiosk.demo import build_demo_district, demo_context
+    from kiosk.demo_district import build_demo_district, demo_context
 
     context = demo_context()
     district = build_demo_district(context)

@@ -132,7 +132,7 @@ def _read_password(path: Path) -> str:
 
 def _prepare_demo(settings: Settings) -> Settings:
     """Recreate the demo district in its own database; print its keys and logins."""
-    from kiosk.demo import build_demo_district, demo_context
+    from kiosk.demo_district import build_demo_district, demo_context
 
     context = demo_context(settings)
     click.echo("Preparing the demo district...", err=True)

@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.errors import NotAllowed, RosterError
 from kiosk.services.staff import StaffServices
-from screens.staff.confirm_screen import ConfirmScreen
+from screens.staff.confirm import ConfirmScreen
 from screens.staff.formatting import error_message
 from screens.staff.outcome import Failed, catching
 from screens.text import lines, literal

@@ -14,8 +14,8 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.services.staff import StaffServices
 from kiosk.services.views import StaffUserView
-from screens.staff.add_staff_user_screen import AddStaffUserScreen
-from screens.staff.confirm_screen import ConfirmScreen
+from screens.staff.add_staff_user import AddStaffUserScreen
+from screens.staff.confirm import ConfirmScreen
 from screens.staff.formatting import when
 from screens.staff.outcome import Failed, catching
 from screens.text import cell, literal

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from kiosk.audit import Action, Actor
 from kiosk.db.models import AuditEvent
-from kiosk.demo import demo_settings
+from kiosk.demo_district import demo_settings
 from kiosk.errors import LoginFailed
 from kiosk.services.context import ServiceContext
 from kiosk.services.login import log_in

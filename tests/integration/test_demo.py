@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from kiosk.cli import main
 from kiosk.db.migrate import upgrade
-from kiosk.demo import DEMO_PASSWORD, DEMO_USERNAME, build_demo_district
+from kiosk.demo_district import DEMO_PASSWORD, DEMO_USERNAME, build_demo_district
 from kiosk.errors import KeyNotAccepted, Refused
 from kiosk.roster.importer import import_roster
 from kiosk.services import activation, login

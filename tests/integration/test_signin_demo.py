@@ -18,7 +18,7 @@ import pytest
 import requests
 from signin_server import READY_MARKER, SigninProcess, free_port, wait_until
 
-from kiosk.demo import DEMO_USERNAME
+from kiosk.demo_district import DEMO_USERNAME
 
 
 @pytest.fixture

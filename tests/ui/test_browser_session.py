@@ -11,7 +11,7 @@ from kiosk.app import KioskApp
 from kiosk.clock import FakeClock
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
-from screens.staff_exit import StaffExitDialog
+from screens.close_kiosk_dialog import StaffExitDialog
 
 AppFactory = Callable[..., KioskApp]
 VISITOR = "192.0.2.7"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from kiosk_pilot import fill, press_button, settle
 
 from kiosk.app import KioskApp
-from kiosk.demo import build_demo_district, demo_context
+from kiosk.demo_district import build_demo_district, demo_context
 from kiosk.services.parent import ParentServices
 from kiosk.settings import Settings
-from screens.staff_exit import StaffExitDialog
+from screens.close_kiosk_dialog import StaffExitDialog
 
 
 async def test_f12_with_the_demo_staff_login_closes_the_demo() -> None:

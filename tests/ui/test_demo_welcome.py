@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kiosk.app import KioskApp
-from kiosk.demo import build_demo_district, demo_context
+from kiosk.demo_district import build_demo_district, demo_context
 from kiosk.demo_sheet import read_sheet
 from kiosk.services.parent import ParentServices
 

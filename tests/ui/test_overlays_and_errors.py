@@ -20,9 +20,9 @@ from kiosk.app import MAX_RECOVERIES, STOPPED_MESSAGE, KioskApp
 from kiosk.clock import FakeClock
 from kiosk.errors import KioskError
 from kiosk.flow import State
+from screens.close_kiosk_dialog import StaffExitDialog
 from screens.idle_warning import IdleWarning
 from screens.login import LoginScreen
-from screens.staff_exit import StaffExitDialog
 
 AppFactory = Callable[..., KioskApp]
 TYPED_SECRET = "violet harbor compass 7391"

@@ -19,8 +19,8 @@ from kiosk.services import staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
 from kiosk.services.views import KeyCheck
+from screens.close_kiosk_dialog import StaffExitDialog
 from screens.idle_warning import IdleWarning
-from screens.staff_exit import StaffExitDialog
 
 AppFactory = Callable[..., KioskApp]
 

@@ -15,7 +15,7 @@ from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 from kiosk.services.staff import StaffServices
 from kiosk.settings import Settings
 from screens.staff.audit_panel import AuditPanel
-from screens.staff.household_screen import HouseholdScreen
+from screens.staff.household import HouseholdScreen
 from screens.staff.roster_panel import RosterPanel
 from screens.staff.search_panel import SearchPanel
 from screens.staff.signin_clients_panel import SigninClientsPanel

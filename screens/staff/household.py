@@ -25,11 +25,11 @@ from kiosk.services.views import (
     TemporaryPassword,
 )
 from kiosk.settings import Settings
-from screens.staff.confirm_screen import ConfirmScreen
+from screens.staff.confirm import ConfirmScreen
 from screens.staff.formatting import when
-from screens.staff.key_issued_screen import KeyIssuedScreen
+from screens.staff.key_issued import KeyIssuedScreen
 from screens.staff.outcome import Failed, catching
-from screens.staff.temporary_password_screen import TemporaryPasswordScreen
+from screens.staff.temporary_password import TemporaryPasswordScreen
 from screens.text import cell, lines, literal
 
 

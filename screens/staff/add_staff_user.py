@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.services.staff import StaffServices
 from kiosk.services.views import StaffUserView
-from screens.staff.confirm_screen import ConfirmScreen
+from screens.staff.confirm import ConfirmScreen
 from screens.staff.outcome import Failed, catching
 from screens.staff.secret_input import SecretInput
 from screens.text import lines, literal

@@ -2,7 +2,7 @@
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: venv venv-test run demo test check bench screenshots catalogs snapshots
+.PHONY: venv venv-test run demo test test-fast check bench screenshots catalogs snapshots
 
 # Create .venv with the project and its runtime dependencies only, when missing:
 # enough for `make run` and `make demo` (no test toolchain).
@@ -27,6 +27,12 @@ demo: venv
 
 test:
 	bash scripts/test.sh
+
+# The quick part on a laptop: every test that needs no outside program (chromium,
+# sshd, tmux, zbarimg, espeak-ng, pdftoppm, systemd-analyze) and no PostgreSQL server.
+# `make test` and CI still run everything, and fail when a program is missing.
+test-fast: venv-test
+	$(VENV)/bin/pytest -m "not e2e and not postgres"
 
 # ruff, mypy, lint-imports and pytest: the same as CI.
 check:

@@ -22,14 +22,10 @@ from pathlib import Path
 
 import pytest
 
-# Helpers live beside this file; make `import pg_server` work whatever the rootdir /
-# package layout of tests/ (with or without __init__.py files).
-_TESTS_DIR = str(Path(__file__).resolve().parent)
-if _TESTS_DIR not in sys.path:
-    sys.path.insert(0, _TESTS_DIR)
-
-from builders import TEST_DISTRICT  # noqa: E402
-from pg_server import (  # noqa: E402
+# The shared helpers (builders, pg_server, ...) live beside this file: pyproject's
+# `pythonpath = ["tests"]` puts this folder on the import path for the whole session.
+from builders import TEST_DISTRICT
+from pg_server import (
     PostgresServer,
     create_database,
     drop_database,
@@ -37,6 +33,17 @@ from pg_server import (  # noqa: E402
 )
 
 EXTERNAL_POSTGRES_ENV = "KIOSK_TEST_POSTGRES_URL"
+POSTGRES_FIXTURES = frozenset({"postgres_server", "postgres_server_url"})
+
+
+# --- markers -------------------------------------------------------------------------
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that asks for the session's PostgreSQL server, itself or through another
+    fixture, is a `postgres` test: `pytest -m "not postgres"` leaves it out. (The
+    database_url fixture marks only its "postgres" parameter.)"""
+    for item in items:
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
 
 
 # --- isolation -----------------------------------------------------------------------

@@ -33,7 +33,7 @@ from kiosk.services.login import log_in
 from kiosk.services.views import LoginResult
 from kiosk.settings import demo_database_url
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 # Debian's chromium: scripts/test.sh installs it, so a missing one is a failure, not a skip.
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")

@@ -26,7 +26,7 @@ from kiosk.services import login as parent_login
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import add_staff_user, audit_events, staff_log_in
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 STAFF_PASSWORD = "paper lanterns over the front desk"
 ADMIN_PASSWORD = "seven quiet owls audit the ledger"

@@ -25,7 +25,7 @@ from kiosk.audit import Actor
 from kiosk.db.migrate import upgrade
 from kiosk.signin import store
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 # Debian's chromium, as in test_browser.py: a missing one is a failure, not a skip.

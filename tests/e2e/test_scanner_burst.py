@@ -17,7 +17,7 @@ from tmux_driver import Tmux
 from kiosk.clock import FakeClock
 from kiosk.db.migrate import upgrade
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 
 def test_a_scanned_key_and_enter_in_one_burst_land_on_create_account(

@@ -33,7 +33,7 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.staff import add_staff_user, audit_events
 from kiosk.settings import Settings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 STAFF_PASSWORD = "paper lanterns over the front desk"
 # ANSI: CSI sequences, OSC strings (BEL or ST terminated), DCS/PM/APC strings, and the

@@ -21,7 +21,7 @@ from kiosk.db.migrate import upgrade
 from kiosk.db.models import Account
 
 PASSWORD = "violet kettles whistle at dawn"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 
 def test_activation_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:

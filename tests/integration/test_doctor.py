@@ -69,6 +69,7 @@ def test_doctor_passes_on_a_sound_setup(setup: pytest.MonkeyPatch, tmp_path: Pat
     assert "FAIL" not in result.output
 
 
+@pytest.mark.postgres
 def test_doctor_over_tls_with_the_ca_passes(setup: pytest.MonkeyPatch,
                                             tls_server: TlsPostgresServer) -> None:
     url = tls_server.url_with(password=PASSWORD, ca_file=tls_server.ca_file)
@@ -77,6 +78,7 @@ def test_doctor_over_tls_with_the_ca_passes(setup: pytest.MonkeyPatch,
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.postgres
 def test_doctor_names_a_missing_ca_certificate(setup: pytest.MonkeyPatch,
                                                tls_server: TlsPostgresServer) -> None:
     setup.setenv("KIOSK_DATABASE_URL", tls_server.url_with(password=PASSWORD))
@@ -86,6 +88,7 @@ def test_doctor_names_a_missing_ca_certificate(setup: pytest.MonkeyPatch,
     assert "not set up" not in result.output
 
 
+@pytest.mark.postgres
 def test_doctor_names_a_wrong_password(setup: pytest.MonkeyPatch,
                                        tls_server: TlsPostgresServer) -> None:
     setup.setenv("KIOSK_DATABASE_URL", tls_server.url_with(password="not-the-password",
@@ -189,6 +192,7 @@ def _make_newer(url: str) -> None:
         conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
 
 
+@pytest.mark.postgres
 def test_admin_command_without_the_ca_names_the_certificate_not_an_empty_database(
         setup: pytest.MonkeyPatch, tls_server: TlsPostgresServer) -> None:
     setup.setenv("KIOSK_DATABASE_URL", tls_server.url_with(password=PASSWORD))
@@ -216,6 +220,7 @@ def test_admin_command_with_the_server_down_names_it_not_the_front_desk(
     assert ServiceUnavailable.message not in result.stderr
 
 
+@pytest.mark.postgres
 def test_admin_command_with_a_wrong_password_shows_no_password(
         setup: pytest.MonkeyPatch, tls_server: TlsPostgresServer) -> None:
     setup.setenv("KIOSK_DATABASE_URL", tls_server.url_with(password="hunter2-wrong",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from kiosk_pilot import settle
 
-from kiosk.app import KioskApp
+from kiosk.app import BROWSER_WELCOME_IDLE_SECONDS, KioskApp
 from kiosk.clock import FakeClock
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
@@ -45,7 +45,7 @@ async def test_a_browser_session_idle_on_welcome_for_ten_minutes_closes(
         kiosk_app: AppFactory, kiosk_ctx: ServiceContext, kiosk_clock: FakeClock) -> None:
     app = _browser_app(kiosk_ctx, kiosk_app)
     async with app.run_test(size=(80, 24)) as pilot:
-        kiosk_clock.advance(seconds=10 * 60 - 1)
+        kiosk_clock.advance(seconds=BROWSER_WELCOME_IDLE_SECONDS - 1)
         app.check_inactivity()
         await settle(pilot)
         assert app.is_running
@@ -60,9 +60,9 @@ async def test_a_browser_session_in_use_is_not_closed_after_ten_minutes(
         kiosk_app: AppFactory, kiosk_ctx: ServiceContext, kiosk_clock: FakeClock) -> None:
     app = _browser_app(kiosk_ctx, kiosk_app)
     async with app.run_test(size=(80, 24)) as pilot:
-        kiosk_clock.advance(seconds=9 * 60)
+        kiosk_clock.advance(seconds=BROWSER_WELCOME_IDLE_SECONDS - 60)
         await pilot.press("tab")  # someone is there
-        kiosk_clock.advance(seconds=2 * 60)
+        kiosk_clock.advance(seconds=120)
         app.check_inactivity()
         await settle(pilot)
         assert app.is_running

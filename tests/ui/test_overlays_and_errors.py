@@ -40,7 +40,7 @@ async def test_f12_during_the_countdown_replaces_it_and_activity_keeps_the_dialo
     async with app.run_test(size=(80, 24)) as pilot:
         await press_button(pilot, "#start-login")
         fill(app, username="mlopez")
-        kiosk_clock.advance(seconds=125)
+        kiosk_clock.advance(seconds=app.settings.idle_seconds + 5)
         app.check_inactivity()
         await settle(pilot)
         warning = app.screen
@@ -78,7 +78,7 @@ async def test_a_countdown_over_the_staff_dialog_closes_alone_on_activity(
         await press_button(pilot, "#start-login")
         await pilot.press("f12")
         await settle(pilot)
-        kiosk_clock.advance(seconds=125)
+        kiosk_clock.advance(seconds=app.settings.idle_seconds + 5)
         app.check_inactivity()
         await settle(pilot)
         assert _stack(app) == ["login", "staff-exit", "idle-warning"]
@@ -90,11 +90,11 @@ async def test_a_countdown_over_the_staff_dialog_closes_alone_on_activity(
         assert app.idle_warning is None
 
         # Left alone again, the countdown comes back and then wipes everything.
-        kiosk_clock.advance(seconds=125)
+        kiosk_clock.advance(seconds=app.settings.idle_seconds + 5)
         app.check_inactivity()
         await settle(pilot)
         assert isinstance(app.screen, IdleWarning)
-        kiosk_clock.advance(seconds=20)
+        kiosk_clock.advance(seconds=app.settings.idle_warning_seconds)
         app.check_inactivity()
         await settle(pilot)
         assert _stack(app) == ["welcome"]
@@ -108,11 +108,11 @@ async def test_a_timeout_on_a_changed_welcome_screen_gives_a_fresh_one(
         await press_button(pilot, "#language")
         await press_button(pilot, "#contrast")
         old_welcome = app.screen
-        kiosk_clock.advance(seconds=120)
+        kiosk_clock.advance(seconds=app.settings.idle_seconds)
         app.check_inactivity()
         await settle(pilot)
         assert isinstance(app.screen, IdleWarning)
-        kiosk_clock.advance(seconds=20)
+        kiosk_clock.advance(seconds=app.settings.idle_warning_seconds)
         app.check_inactivity()
         await settle(pilot)
 

@@ -36,6 +36,7 @@ def _write_pgm(path: Path, rows: list[list[bool]]) -> None:
     path.write_bytes(f"P5 {width} {height} 255\n".encode() + bytes(image))
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("portal", ["https://www.clayton.k12.ga.us/",
                                     "https://parents.example-district.org/portal/login"])
 def test_the_half_block_qr_code_decodes_to_the_portal_address(portal: str,

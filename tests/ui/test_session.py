@@ -44,8 +44,9 @@ async def test_idle_timeout_warns_then_wipes_everything(
         app.notify("a notice for this parent")
         await pilot.pause()
         old_screen = app.screen
+        idle, warning = app.settings.idle_seconds, app.settings.idle_warning_seconds
 
-        kiosk_clock.advance(seconds=119)
+        kiosk_clock.advance(seconds=idle - 1)
         app.check_inactivity()
         await settle(pilot)
         assert app.screen is old_screen  # not yet
@@ -54,9 +55,9 @@ async def test_idle_timeout_warns_then_wipes_everything(
         app.check_inactivity()
         await settle(pilot)
         assert isinstance(app.screen, IdleWarning)
-        assert " 20 " in text_of(app, "#countdown")
+        assert f" {warning} " in text_of(app, "#countdown")
         assert app.screen.query_one("#still-here", Button)
-        kiosk_clock.advance(seconds=15)
+        kiosk_clock.advance(seconds=warning - 5)
         app.check_inactivity()
         await settle(pilot)
         assert " 5 " in text_of(app, "#countdown")
@@ -88,7 +89,7 @@ async def test_any_key_during_the_countdown_keeps_the_session(
     async with app.run_test(size=(80, 24)) as pilot:
         await press_button(pilot, "#start-login")
         fill(app, username="mlopez")
-        kiosk_clock.advance(seconds=125)
+        kiosk_clock.advance(seconds=app.settings.idle_seconds + 5)
         app.check_inactivity()
         await settle(pilot)
         assert isinstance(app.screen, IdleWarning)

@@ -35,8 +35,9 @@ NEW_PASSWORD = "seven lanterns drift over quiet water"
 
 
 @pytest.fixture(autouse=True)
-def _espeak_installed() -> None:
-    if shutil.which("espeak-ng") is None:
+def _espeak_installed(request: pytest.FixtureRequest) -> None:
+    """The tests marked e2e here run the real espeak-ng: without it they fail."""
+    if request.node.get_closest_marker("e2e") and shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is missing: scripts/test.sh installs Debian's espeak-ng",
                     pytrace=False)
 
@@ -95,6 +96,7 @@ def wav_seconds(path: Path) -> float:
         return audio.getnframes() / audio.getframerate()
 
 
+@pytest.mark.e2e
 async def test_speech_walk_from_activation_to_account_is_written_in_order(
         kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
     family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
@@ -118,6 +120,7 @@ async def test_speech_walk_from_activation_to_account_is_written_in_order(
                       r"J, P, R, Q, Q, H", all_met + 1)
 
 
+@pytest.mark.e2e
 async def test_every_utterance_renders_to_more_than_half_a_second_of_audio(
         kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
     family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
@@ -136,6 +139,7 @@ async def test_every_utterance_renders_to_more_than_half_a_second_of_audio(
     assert said[0][0] == "0001"
 
 
+@pytest.mark.e2e
 async def test_spanish_walk_is_spoken_in_spanish_by_the_spanish_voice(
         kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
     family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
@@ -161,6 +165,7 @@ async def test_spanish_walk_is_spoken_in_spanish_by_the_spanish_voice(
         assert (folder / f"{stem}.wav").read_bytes() == expected.read_bytes(), text
 
 
+@pytest.mark.e2e
 async def test_no_secret_typed_in_any_field_is_ever_spoken(
         kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
     family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
@@ -207,6 +212,7 @@ async def test_no_secret_typed_in_any_field_is_ever_spoken(
         assert re.fullmatch(r"\d{4}\.(wav|txt)", path.name), path.name
 
 
+@pytest.mark.e2e
 async def test_the_idle_wipe_turns_speech_off(kiosk_app: AppFactory, kiosk_clock: FakeClock,
                                              tmp_path: Path) -> None:
     app = kiosk_app()
@@ -237,6 +243,7 @@ def quiet_app(kiosk_app: AppFactory, folder: Path, **kwargs: object) -> KioskApp
     return app
 
 
+@pytest.mark.e2e
 async def test_f1_turns_speech_on_then_off(kiosk_app: AppFactory, kiosk_clock: FakeClock,
                                           tmp_path: Path) -> None:
     folder = tmp_path / "speech"
@@ -256,6 +263,7 @@ async def test_f1_turns_speech_on_then_off(kiosk_app: AppFactory, kiosk_clock: F
     assert said[-1] == "Reading aloud is off."
 
 
+@pytest.mark.e2e
 async def test_f1_twice_quickly_repeats_the_last_utterance(
         kiosk_app: AppFactory, kiosk_clock: FakeClock, tmp_path: Path) -> None:
     folder = tmp_path / "speech"
@@ -276,6 +284,7 @@ async def test_f1_twice_quickly_repeats_the_last_utterance(
     assert said[-1] == last
 
 
+@pytest.mark.e2e
 async def test_the_read_aloud_button_turns_speech_on(kiosk_app: AppFactory,
                                                      tmp_path: Path) -> None:
     folder = tmp_path / "speech"
@@ -319,6 +328,7 @@ async def test_a_browser_session_never_speaks(kiosk_app: AppFactory, tmp_path: P
     assert not (tmp_path / "speech").exists()
 
 
+@pytest.mark.e2e
 async def test_the_idle_countdown_is_spoken(kiosk_app: AppFactory, kiosk_clock: FakeClock,
                                            tmp_path: Path) -> None:
     folder = tmp_path / "speech"

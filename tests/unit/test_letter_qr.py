@@ -34,6 +34,7 @@ def _tool(name: str, package: str) -> str:
     return path
 
 
+@pytest.mark.e2e
 def test_the_letter_qr_code_decodes_to_exactly_the_printed_key(tmp_path: Path) -> None:
     keys = [format_key(generate_key()) for _ in range(2)]
     letters = tmp_path / "letters.pdf"

@@ -38,6 +38,7 @@ def test_install_units_writes_every_unit(unit_dir: Path) -> None:
     assert sorted(p.name for p in unit_dir.iterdir()) == sorted(UNITS)
 
 
+@pytest.mark.e2e
 def test_systemd_analyze_verify_accepts_the_units(unit_dir: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     assert analyze, "systemd-analyze is missing: install Debian's systemd package"

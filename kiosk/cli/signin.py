@@ -6,10 +6,15 @@ aiohttp and Authlib load only when a `signin` command runs, never for `kiosk run
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 
 from kiosk.cli.common import cli_actor, expected_errors, load_context, print_json, refuse, visible
+
+if TYPE_CHECKING:
+    from kiosk.services.context import ServiceContext
 
 
 @click.group()
@@ -46,15 +51,30 @@ def serve(host: str, port: int, issuer: str | None, trusted_proxy: str | None) -
     start_provider(settings, config, host, port)
 
 
+def provider_context(settings: object) -> ServiceContext:
+    """The services of one provider process: its pool keeps a database connection for
+    each of the provider's worker threads."""
+    from kiosk.db.engine import make_engine
+    from kiosk.db.uow import Database
+    from kiosk.services.context import ServiceContext
+    from kiosk.settings import Settings
+    from kiosk.signin.web import WORKERS
+
+    assert isinstance(settings, Settings)
+    context = ServiceContext.from_settings(settings)
+    url = settings.connection_url()
+    context.database.dispose()
+    return replace(context, database=Database(url, engine=make_engine(url, pool_size=WORKERS)))
+
+
 def start_provider(settings: object, config: object, host: str, port: int) -> None:
     """Serve `config` on host:port with the services of `settings` (also `kiosk demo`)."""
-    from kiosk.services.context import ServiceContext
     from kiosk.settings import Settings
     from kiosk.signin.config import SigninConfig
     from kiosk.signin.web import make_app, serve
 
     assert isinstance(settings, Settings) and isinstance(config, SigninConfig)
-    context = ServiceContext.from_settings(settings)
+    context = provider_context(settings)
     # The dummy hash is made before the first login, so that first login's timing does
     # not tell whether the username exists.
     context.hashing.dummy_verify("warm-up")

@@ -37,14 +37,20 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 4) -> Engine:
+    """The engine for `url`. A server's connections are pooled: `pool_size` stay open
+    (one kiosk has one parent at a time, so a few are plenty); four more may be
+    opened for a burst, and are closed when returned. A process with a fixed number
+    of worker threads (the sign-in provider) asks for one kept connection per worker,
+    or each burst would fork new PostgreSQL backends under exactly the load that
+    needs them."""
     parsed = normalize_url(url)
     if parsed.drivername.startswith("sqlite"):
         return _sqlite_engine(parsed)
     return create_engine(
         parsed,
         pool_pre_ping=True,  # a restarted server costs one reconnect, not an error
-        pool_size=4,  # one kiosk has one parent at a time; a few for workers
+        pool_size=pool_size,
         max_overflow=4,
         pool_recycle=1800,
         pool_timeout=10,

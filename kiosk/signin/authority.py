@@ -427,7 +427,8 @@ class KioskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             "sub": found.subject, "preferred_username": found.username, "name": found.name,
             "locale": user.locale, "district_id": self.district_id}
         if "students" in scope.split():
-            claims["students"] = [{"name": s.name, "school": s.school} for s in found.students]
+            claims["students"] = [{"name": s.name, "school": s.school}
+                                  for s in store.students(self.database, found.guardian_id)]
         return claims
 
     def userinfo(self, request: PlainRequest) -> Reply:

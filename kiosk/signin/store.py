@@ -522,10 +522,10 @@ class Identity:
     """The claims' sources for one guardian's account."""
 
     account_id: int
+    guardian_id: int
     subject: str
     username: str
     name: str
-    students: tuple[Student, ...]
     active: bool
 
 
@@ -557,8 +557,9 @@ def _insert_if_missing(session: Session, model: type[SigninSubject] | type[Signi
 def identity(database: Database, account_id: int) -> Identity | None:
     """Who the account's guardian is, for the claims; once per request in a transaction.
 
-    The account, the guardian, the `sub` and the active rule come in one query, the
-    students in a second; the `sub` is made (once, ever) when there is none yet.
+    The account, the guardian, the `sub` and the active rule come in one query; the
+    `sub` is made (once, ever) when there is none yet. The students are not read here:
+    only the `students` scope needs them (see `students`).
     """
     scope = _scope()
     if scope is not None and account_id in scope.identities:
@@ -574,14 +575,20 @@ def identity(database: Database, account_id: int) -> Identity | None:
         found = None
         if row is not None:
             subject = row.subject or subject_of(session, row.gid)
-            students = tuple(Student(name=s.full_name, school=s.school_name)
-                             for s in queries.students_of(session, row.gid) if s.enrolled)
-            found = Identity(account_id=row.id, subject=subject, username=row.username,
+            found = Identity(account_id=row.id, guardian_id=row.gid, subject=subject,
+                             username=row.username,
                              name=f"{row.given_name} {row.family_name}".strip(),
-                             students=students, active=bool(row.active) and not row.disabled)
+                             active=bool(row.active) and not row.disabled)
     if scope is not None:
         scope.identities[account_id] = found
     return found
+
+
+def students(database: Database, guardian_id: int) -> tuple[Student, ...]:
+    """The guardian's enrolled students (name, school), for the `students` scope."""
+    with _work(database, read_only=True) as session:
+        return tuple(Student(name=s.full_name, school=s.school_name)
+                     for s in queries.students_of(session, guardian_id) if s.enrolled)
 
 
 # --- signing keys ------------------------------------------------------------------------

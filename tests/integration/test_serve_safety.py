@@ -342,6 +342,7 @@ async def test_sessions_get_an_allowlisted_environment(
     config = tmp_path / "kiosk.toml"
     config.write_text('[kiosk]\ndistrict_name = "Lakeside Unified"\n')
     env = dict(server_env, KIOSK_CONFIG=str(config), **POSTGRESQL_CLIENT)
+    env.pop("KIOSK_DISTRICT_NAME", None)  # the suite's own would win over the file
     served = serve(servers, tmp_path, env, "--password-file", str(password_file))
     async with client() as http:
         async with http.post(f"{served.base_url}/login", data={"password": GATE_PASSWORD}):

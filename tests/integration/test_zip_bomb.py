@@ -1,8 +1,9 @@
 """Hostile roster files cannot take the host down: the 256 MiB cap, in a real process.
 
-Each test runs `python -m kiosk roster import` as a child process and reads that
-child's own peak resident memory from `os.wait4` (so no other child of the test
-session can blur the figure).
+Each test runs `kiosk roster import` as a child process that reports its own peak
+resident memory (VmHWM of /proc/self/status) as it exits. Not `os.wait4`'s
+ru_maxrss: Linux carries the parent's high-water mark across fork and exec into it,
+so a child of a large test session would report the session's own size.
 """
 
 from __future__ import annotations
@@ -37,16 +38,31 @@ class Run:
     peak_rss: int  # bytes
 
 
+# `python -m kiosk ARGS...`, writing the process's peak memory (KiB) to a file at exit.
+MEASURED_KIOSK = """
+import atexit, runpy, sys
+report = sys.argv.pop(1)
+
+def peak() -> None:
+    with open("/proc/self/status") as status, open(report, "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+
+atexit.register(peak)
+sys.argv[0] = "kiosk"
+runpy.run_module("kiosk", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_import(url: str, bundle: Path, work: Path) -> Run:
-    out, err = work / "stdout", work / "stderr"
+    out, err, peak = work / "stdout", work / "stderr", work / "peak-kib"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "kiosk", "roster", "import", str(bundle), "--json"],
-            stdout=stdout, stderr=stderr, env={**os.environ, "KIOSK_DATABASE_URL": url})
-        _pid, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
+        child = subprocess.run(
+            [sys.executable, "-c", MEASURED_KIOSK, str(peak), "roster", "import", str(bundle),
+             "--json"],
+            stdout=stdout, stderr=stderr, env={**os.environ, "KIOSK_DATABASE_URL": url},
+            timeout=300, check=False)
     return Run(child.returncode, out.read_text(), err.read_text(),
-               usage.ru_maxrss * 1024)  # Linux reports KiB
+               int(peak.read_text()) * 1024)
 
 
 @pytest.fixture(scope="module")

@@ -7,66 +7,22 @@ console's audit view to find the event behind it.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kiosk.audit_records import Action, Actor, AuditEntry, AuditFilter
 from kiosk.clock import Clock
 from kiosk.db.models import AuditEvent
+
+# The plain values live in kiosk.audit_records (no database); importers of kiosk.audit
+# keep finding them here.
+__all__ = ["Action", "Actor", "AuditEntry", "AuditFilter", "new_reference", "query_events",
+           "record", "to_entry"]
 
 # No 0/O, 1/I/L or U: a code read aloud over a counter is copied right.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 REFERENCE_LENGTH = 6
-
-
-class Action:
-    """Audit action names (the `action` column)."""
-
-    KEY_CHECK = "key.check"
-    ACTIVATION = "account.activate"
-    LOGIN = "login"
-    PASSWORD_CHANGE = "password.change"  # noqa: S105 - an action name
-    PASSWORD_RESET = "password.reset"  # noqa: S105 - an action name
-    UNLOCK = "account.unlock"
-    DISABLE = "account.disable"
-    ENABLE = "account.enable"
-    KEY_ISSUE = "key.issue"
-    KEY_REVOKE = "key.revoke"
-    ROSTER_IMPORT = "roster.import"
-    STAFF_LOGIN = "staff.login"
-    STAFF_USER_ADD = "staff.user.add"
-    STAFF_USER_CHANGE = "staff.user.change"
-    DATABASE_BACKUP = "db.backup"
-    LETTERS_WRITE = "letters.write"
-    AUDIT_EXPORT = "audit.export"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did it: a kiosk terminal, a staff member over SSH, or the CLI."""
-
-    name: str
-    client_address: str = ""
-    terminal: str = ""
-    # A visitor in a web browser (`kiosk serve`): their wrong activation keys count per
-    # client address in a pool of their own, never toward a lobby terminal.
-    browser: bool = False
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    action: str
-    outcome: str
-    actor: str
-    client_address: str
-    terminal: str
-    guardian_id: int | None
-    subject: str
-    reference: str | None
-    detail: str
 
 
 def new_reference() -> str:
@@ -94,18 +50,6 @@ def to_entry(event: AuditEvent) -> AuditEntry:
         guardian_id=event.guardian_id, subject=event.subject, reference=event.reference,
         detail=event.detail,
     )
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    since: datetime | None = None
-    until: datetime | None = None
-    action: str | None = None
-    actor: str | None = None
-    subject: str | None = None
-    guardian_id: int | None = None
-    reference: str | None = None
-    limit: int = 500
 
 
 def query_events(session: Session, audit_filter: AuditFilter) -> list[AuditEntry]:

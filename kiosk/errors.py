@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from kiosk.roster.importer import ImportSummary
+
+# The roster file a safety-limit refusal points at (kiosk.roster.parser.USERS).
+ROSTER_USERS_FILE = "users.csv"
 
 
 class KioskError(Exception):
@@ -247,3 +253,19 @@ class RosterError(KioskError):
         if self.reference:
             return f"{body} {self._reference_label(translate)} {self.reference}"
         return body
+
+
+class RosterSafetyLimit(RosterError):
+    """The import would withdraw too many students or guardians at once; nothing changed.
+
+    `summary` is what the import would have done (a kiosk.roster.importer.ImportSummary).
+    Here, not in the importer, so that a staff screen can tell it apart without importing
+    the database code.
+    """
+
+    def __init__(self, reason: str, summary: ImportSummary) -> None:
+        super().__init__("{reason}", problems=[RosterProblem(ROSTER_USERS_FILE, None, reason)])
+        self.summary = summary
+
+    def text(self, translate: Any = None) -> str:
+        return self.problems[0].reason

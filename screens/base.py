@@ -31,7 +31,6 @@ from textual.worker import Worker, WorkerState
 from kiosk.errors import KioskError, ServiceUnavailable
 from kiosk.i18n import Translate
 from kiosk.security.policy import PasswordPolicy
-from kiosk.settings import Settings
 from kiosk.speech import utterances as speech
 from screens.kiosk_input import KioskInput
 from screens.messages import ServiceWentAway
@@ -39,6 +38,7 @@ from screens.plain_text import PlainText
 
 if TYPE_CHECKING:
     from kiosk.services.parent import ParentServices
+    from kiosk.settings import Settings
 
 SERVICE_GROUP = "service"
 # An error spoken this shortly before a focus change is repeated with the new field.

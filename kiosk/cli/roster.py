@@ -61,7 +61,8 @@ def import_command(path: Path, dry_run: bool, as_json: bool,
     (file, line and reason), and nothing changes. So is a bundle that would withdraw
     more than the safety limit allows (see --max-withdrawals).
     """
-    from kiosk.roster.importer import PROGRESS_TOTAL, RosterSafetyLimit, import_roster
+    from kiosk.errors import RosterSafetyLimit
+    from kiosk.roster.importer import PROGRESS_TOTAL, import_roster
 
     try:
         context = load_context()

@@ -40,9 +40,8 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, select, tex
 from kiosk import audit
 from kiosk.audit import Action, Actor
 from kiosk.db.models import Base
-from kiosk.errors import KioskError, RosterError, RosterProblem
+from kiosk.errors import KioskError, RosterError, RosterSafetyLimit
 from kiosk.roster.parser import (
-    USERS,
     Roster,
     RosterGuardian,
     RosterStudent,
@@ -106,17 +105,6 @@ class ImportSummary:
     def counts(self) -> dict[str, int]:
         return {name: value for name, value in asdict(self).items()
                 if name not in {"source", "dry_run"}}
-
-
-class RosterSafetyLimit(RosterError):
-    """The import would withdraw too many students or guardians at once; nothing changed."""
-
-    def __init__(self, reason: str, summary: ImportSummary) -> None:
-        super().__init__("{reason}", problems=[RosterProblem(USERS, None, reason)])
-        self.summary = summary
-
-    def text(self, translate: Any = None) -> str:
-        return self.problems[0].reason
 
 
 def withdrawal_limit(active: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,12 +13,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.services.staff import StaffServices
 from kiosk.services.views import StaffUserView
 from screens.staff.confirm import ConfirmScreen
 from screens.staff.outcome import Failed, catching
 from screens.staff.secret_input import SecretInput
 from screens.text import lines, literal
+
+if TYPE_CHECKING:
+    from kiosk.services.staff import StaffServices
 
 
 class AddStaffUserScreen(ModalScreen[StaffUserView | None]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from textual import on, work
@@ -13,12 +14,14 @@ from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.audit import Action, AuditEntry, AuditFilter
+from kiosk.audit_records import Action, AuditEntry, AuditFilter
 from kiosk.errors import Refused
-from kiosk.services.staff import StaffServices
 from screens.staff.formatting import when
 from screens.staff.outcome import Failed, catching
 from screens.text import cell, literal
+
+if TYPE_CHECKING:
+    from kiosk.services.staff import StaffServices
 
 ACTIONS = sorted(value for name, value in vars(Action).items()
                  if name.isupper() and isinstance(value, str))

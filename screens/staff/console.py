@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,8 +13,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 
-from kiosk.services.staff import StaffServices
-from kiosk.settings import Settings
 from screens.staff.audit_panel import AuditPanel
 from screens.staff.household import HouseholdScreen
 from screens.staff.roster_panel import RosterPanel
@@ -21,6 +20,10 @@ from screens.staff.search_panel import SearchPanel
 from screens.staff.signin_clients_panel import SigninClientsPanel
 from screens.staff.staff_users_panel import StaffUsersPanel
 from screens.text import lines
+
+if TYPE_CHECKING:
+    from kiosk.services.staff import StaffServices
+    from kiosk.settings import Settings
 
 
 class ConsoleScreen(Screen[None]):

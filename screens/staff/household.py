@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -16,7 +16,6 @@ from textual.widgets import Button, DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from kiosk.services.staff import StaffServices
 from kiosk.services.views import (
     AccountState,
     GuardianDetail,
@@ -24,13 +23,16 @@ from kiosk.services.views import (
     IssuedKey,
     TemporaryPassword,
 )
-from kiosk.settings import Settings
 from screens.staff.confirm import ConfirmScreen
 from screens.staff.formatting import when
 from screens.staff.key_issued import KeyIssuedScreen
 from screens.staff.outcome import Failed, catching
 from screens.staff.temporary_password import TemporaryPasswordScreen
 from screens.text import cell, lines, literal
+
+if TYPE_CHECKING:
+    from kiosk.services.staff import StaffServices
+    from kiosk.settings import Settings
 
 
 def guardian_name(guardian: GuardianDetail) -> str:

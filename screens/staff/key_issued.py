@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,12 +15,14 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from kiosk.errors import Refused
-from kiosk.services.staff import StaffServices
 from kiosk.services.views import IssuedKey
-from kiosk.settings import Settings
 from screens.staff.formatting import when
 from screens.staff.outcome import Failed, catching
 from screens.text import lines, literal
+
+if TYPE_CHECKING:
+    from kiosk.services.staff import StaffServices
+    from kiosk.settings import Settings
 
 
 def spaced_key(key: str) -> str:

@@ -16,8 +16,7 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.errors import NotAllowed, RosterError
-from kiosk.services.staff import StaffServices
+from kiosk.errors import NotAllowed, RosterError, RosterSafetyLimit
 from screens.staff.confirm import ConfirmScreen
 from screens.staff.formatting import error_message
 from screens.staff.outcome import Failed, catching
@@ -25,6 +24,7 @@ from screens.text import lines, literal
 
 if TYPE_CHECKING:
     from kiosk.roster.importer import ImportSummary
+    from kiosk.services.staff import StaffServices
 
 # A refused bundle's problems shown here; `kiosk roster import --dry-run` lists 100.
 SHOWN_PROBLEMS = 20
@@ -61,8 +61,6 @@ def summary_text(summary: ImportSummary) -> str:
 
 def refusal_text(error: BaseException | None) -> str:
     """What a failed import says: the problems of a refused bundle, in plain words."""
-    from kiosk.roster.importer import RosterSafetyLimit
-
     if isinstance(error, RosterSafetyLimit):
         return (f"{error.text()}\nTo allow them here, type that number in \"Allow "
                 "withdrawals\" and import again.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,10 +13,12 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.services.staff import StaffServices
 from kiosk.services.views import SearchPage
 from screens.staff.outcome import Failed, catching
 from screens.text import cell, literal
+
+if TYPE_CHECKING:
+    from kiosk.services.staff import StaffServices
 
 PAGE_SIZE = 20
 

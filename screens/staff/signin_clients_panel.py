@@ -12,12 +12,12 @@ from textual.content import Content
 from textual.widgets import Button, DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.services.staff import StaffServices
 from screens.staff.formatting import when
 from screens.staff.outcome import Failed, catching
 from screens.text import cell, literal
 
 if TYPE_CHECKING:
+    from kiosk.services.staff import StaffServices
     from kiosk.signin.store import ClientSummary
 
 HOW_TO_CHANGE = ("Clients are added and removed on the server with "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -12,13 +13,15 @@ from textual.content import Content
 from textual.widgets import Button, DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.services.staff import StaffServices
 from kiosk.services.views import StaffUserView
 from screens.staff.add_staff_user import AddStaffUserScreen
 from screens.staff.confirm import ConfirmScreen
 from screens.staff.formatting import when
 from screens.staff.outcome import Failed, catching
 from screens.text import cell, literal
+
+if TYPE_CHECKING:
+    from kiosk.services.staff import StaffServices
 
 
 class StaffUsersPanel(Vertical):

@@ -73,6 +73,22 @@ class TlsPostgresServer(PostgresServer):
                 + f" -c ssl=on -c ssl_cert_file={self.tls_dir / 'server.crt'}"
                 + f" -c ssl_key_file={self.tls_dir / 'server.key'}")
 
+    def write_hba(self, lines: list[str]) -> None:
+        """Replace pg_hba.conf with `lines` and reload: the server then lets in only
+        those (a deploy test keeps TLS-only `hostssl` lines, as the docs do)."""
+        hba = self.datadir / "pg_hba.conf"
+        hba.write_text("\n".join(lines) + "\n")
+        if self.as_root:
+            user = pwd.getpwnam(SERVER_USER)
+            os.chown(hba, user.pw_uid, user.pw_gid)
+        self._run("pg_ctl", "-D", str(self.datadir), "reload")
+
+    def libpq_environment(self) -> dict[str, str]:
+        """libpq's variables that make a bare `psql` (as the docs run it) reach this
+        server as its superuser, through its unix socket."""
+        return {"PGHOST": str(self.base_dir), "PGPORT": str(self.port),
+                "PGUSER": "postgres", "PGPASSWORD": self.password}
+
     @classmethod
     def launch_with_password(cls, password: str) -> TlsPostgresServer:
         server = cls()

@@ -402,7 +402,9 @@ class KioskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         return KioskOAuth2Request(request)
 
     def create_json_request(self, request: Any) -> Any:
-        raise NotImplementedError("no JSON endpoints")
+        # Authlib's hook for endpoints that take a JSON body (such as dynamic client
+        # registration). This provider serves none, so nothing calls it.
+        raise TypeError("the sign-in provider serves no endpoint that takes a JSON body")
 
     def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]) -> Reply:
         return Reply(status, body, list(headers))

@@ -31,7 +31,6 @@ import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -111,9 +110,9 @@ def _run(*args: str, cwd: Path | None = None) -> str:
 
 def install_kiosk(place: Path) -> Path:
     """install.md's install, into `place`/opt/portal-kiosk: a venv made by the system's
-    python3 (the test's own may live where other OS users cannot run it) and a wheel
-    built from this source tree. The host has no package index, so the dependencies
-    come from the test's environment through a .pth file instead of from pip."""
+    python3 (the test's own may live where other OS users cannot run it, as a CI checkout
+    in a 0700 folder does) and a wheel built from this source tree, its dependencies
+    installed by pip as install.md does, pinned to the versions the tests run with."""
     source = place / "source"
     shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(
         ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "artifacts",
@@ -124,11 +123,10 @@ def install_kiosk(place: Path) -> Path:
     shutil.rmtree(source)
     opt = place / "opt" / "portal-kiosk"
     _run("/usr/bin/python3", "-m", "venv", str(opt))
-    _run(str(opt / "bin" / "pip"), "install", "-q", "--no-deps", "--no-index",
-         *map(str, wheels.glob("*.whl")))
-    site = Path(_run(str(opt / "bin" / "python"), "-c",
-                     "import sysconfig; print(sysconfig.get_path('purelib'))").strip())
-    (site / "zz-kiosk-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    constraints = place / "constraints.txt"
+    constraints.write_text(_run(sys.executable, "-m", "pip", "freeze", "--exclude-editable"))
+    _run(str(opt / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
+         "-c", str(constraints), *map(str, wheels.glob("*.whl")))
     kiosk = opt / "bin" / "kiosk"
     _run(str(kiosk), "--help")
     return kiosk

@@ -103,7 +103,10 @@ def run(database_url: str, home: Path, repo: Path, rounds: int) -> list[Row]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KIOSK_")}
     env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8", HOME=str(home),
                XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
-               KIOSK_DATABASE_URL=database_url)
+               KIOSK_DATABASE_URL=database_url,
+               # A real kiosk refuses to start until its district is set.
+               KIOSK_DISTRICT_NAME="Bench Unified School District", KIOSK_DISTRICT_ID="BENCH1",
+               KIOSK_PORTAL_URL="https://parents.bench.example.org/")
     env.pop("TEXTUAL", None)
     kiosk_argv, note = kiosk_command()
     bare_argv = [sys.executable, str(BARE_APP)]

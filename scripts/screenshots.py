@@ -1,7 +1,7 @@
 """`make screenshots`: SVG screenshots of the parent screens for the docs.
 
 They are taken from the app itself (Textual's screenshot export), at 80x24, from the
-same fixed scenes as the snapshot tests (tests/ui/scenes.py), into docs/screenshots/.
+same fixed scenes as the snapshot tests (tests/support/scenes.py), into docs/screenshots/.
 
     python -m scripts.screenshots [--language en|es ...]
 """
@@ -9,7 +9,6 @@ same fixed scenes as the snapshot tests (tests/ui/scenes.py), into docs/screensh
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
@@ -26,10 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     languages = args.language or ["en", "es"]
 
-    for folder in (ROOT / "tests", ROOT / "tests" / "ui"):
-        sys.path.insert(0, str(folder))
-    from scenes import SCENES, stage
+    # Run from the repository root (`python -m`), `tests` is a namespace package and
+    # its `support` package holds the snapshot tests' scenes.
     from textual._doc import take_svg_screenshot
+
+    from tests.support.scenes import SCENES, stage
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
     scenes = {scene.name: scene for scene in SCENES}

@@ -8,7 +8,7 @@
 # installs the project with its test extras, compiles the gettext catalogs, then runs
 # ruff, mypy, lint-imports and pytest. Every check runs even if an earlier one fails;
 # the script exits non-zero if any failed and says which. Extra arguments go to pytest.
-# PostgreSQL is started by the pytest session itself (tests/pg_server.py).
+# PostgreSQL is started by the pytest session itself (tests/support/pg_server.py).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-# The shared helpers (builders, pg_server, ...) live beside this file: pyproject's
+# The shared helpers (builders, pg_server, ...) are the package tests/support: pyproject's
 # `pythonpath = ["tests"]` puts this folder on the import path for the whole session.
-from builders import TEST_DISTRICT
-from pg_server import (
+from support.builders import TEST_DISTRICT
+from support.pg_server import (
     PostgresServer,
     create_database,
     drop_database,

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tmux_driver import Tmux
+
+from support.tmux_driver import Tmux
 
 E2E_DIR = Path(__file__).resolve().parent
 

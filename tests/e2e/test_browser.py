@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, WebSocket, sync_playwright
-from serve_process import ServeProcess, environment_of, start_serve, wait_until
 from sqlalchemy import select
 
 from kiosk.audit import Action, Actor
@@ -32,6 +31,8 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.login import log_in
 from kiosk.services.views import LoginResult
 from kiosk.settings import demo_database_url
+
+from support.serve_process import ServeProcess, environment_of, start_serve, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

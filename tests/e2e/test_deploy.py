@@ -6,7 +6,7 @@ docs/install.md, with only the names a district would change replaced (the datab
 host and port, the CA certificate's path, the OS user, its role and password, the
 roster's path, /etc/portal-kiosk): if a documented command stops working as written,
 this test fails. What a test machine cannot do is left out: apt-get, the server's own
-certificate (tests/pg_tls.py makes one for 127.0.0.1 the same way), systemd.
+certificate (tests/support/pg_tls.py makes one for 127.0.0.1 the same way), systemd.
 
 The host's settings file: the code reads /etc/portal-kiosk/kiosk.toml only when
 KIOSK_CONFIG is unset, and no setting moves that path, so the test never writes the real
@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pg_tls import TlsPostgresServer
+
+from support.pg_tls import TlsPostgresServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.postgres]
 

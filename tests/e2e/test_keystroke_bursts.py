@@ -14,9 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key, make_context
 from sqlalchemy import select
-from tmux_driver import Tmux
 
 from kiosk.audit import Action, AuditFilter
 from kiosk.clock import FakeClock
@@ -25,6 +23,17 @@ from kiosk.db.models import Account
 from kiosk.services import login as parent_login
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import add_staff_user, audit_events, staff_log_in
+
+from support.builders import (
+    CLERK,
+    GOOD_PASSWORD,
+    KIOSK,
+    add_account,
+    add_family,
+    issue_key,
+    make_context,
+)
+from support.tmux_driver import Tmux
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import GOOD_PASSWORD, TEST_DISTRICT, add_account, make_context
-from pg_server import PostgresServer, create_database, drop_database
-from tmux_driver import Tmux
 
 from kiosk.db.migrate import upgrade
 from kiosk.errors import ServiceUnavailable
+
+from support.builders import GOOD_PASSWORD, TEST_DISTRICT, add_account, make_context
+from support.pg_server import PostgresServer, create_database, drop_database
+from support.tmux_driver import Tmux
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.postgres]
 USERNAME = "mlopez"

@@ -16,14 +16,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from builders import add_account, make_context
 from playwright.sync_api import Browser, Page, Route, ViewportSize, sync_playwright
-from serve_process import ServeProcess, start_serve, wait_until
-from signin_server import SigninProcess, start_signin
 
 from kiosk.audit import Actor
 from kiosk.db.migrate import upgrade
 from kiosk.signin import store
+
+from support.builders import add_account, make_context
+from support.serve_process import ServeProcess, start_serve, wait_until
+from support.signin_server import SigninProcess, start_signin
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from builders import add_family, issue_key, make_context
-from tmux_driver import Tmux
 
 from kiosk.clock import FakeClock
 from kiosk.db.migrate import upgrade
+
+from support.builders import add_family, issue_key, make_context
+from support.tmux_driver import Tmux
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

@@ -18,15 +18,16 @@ from pathlib import Path
 
 import jwt
 import pytest
-from builders import GOOD_PASSWORD, add_account, make_context
 from playwright.sync_api import ViewportSize, sync_playwright
 from requests_oauthlib import OAuth2Session
-from serve_process import free_port
-from signin_server import SigninProcess, start_signin
 
 from kiosk.audit import Actor
 from kiosk.db.migrate import upgrade
 from kiosk.signin import store
+
+from support.builders import GOOD_PASSWORD, add_account, make_context
+from support.serve_process import free_port
+from support.signin_server import SigninProcess, start_signin
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

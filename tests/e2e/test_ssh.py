@@ -20,8 +20,6 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from builders import CLERK, KIOSK, add_account, fast_hashing
-from sshd import PrivateSshd, free_port
 
 from kiosk.audit import Action, AuditFilter
 from kiosk.cli.staff import NO_TTY
@@ -32,6 +30,9 @@ from kiosk.services import login
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import add_staff_user, audit_events
 from kiosk.settings import Settings
+
+from support.builders import CLERK, KIOSK, add_account, fast_hashing
+from support.sshd import PrivateSshd, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

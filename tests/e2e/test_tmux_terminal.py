@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from builders import add_family, issue_key, make_context
 from sqlalchemy import select
-from tmux_driver import Tmux
 
 from kiosk.clock import FakeClock
 from kiosk.db.migrate import upgrade
 from kiosk.db.models import Account
+
+from support.builders import add_family, issue_key, make_context
+from support.tmux_driver import Tmux
 
 PASSWORD = "violet kettles whistle at dawn"
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from builders import make_context
 
 from kiosk.clock import FakeClock
 from kiosk.services.context import ServiceContext
+
+from support.builders import make_context
 
 
 @pytest.fixture

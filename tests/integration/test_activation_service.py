@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from builders import GOOD_PASSWORD, KIOSK, add_family, issue_key, make_context
 from sqlalchemy import func, select
 
 from kiosk.audit import Actor
@@ -25,6 +24,8 @@ from kiosk.errors import (
 from kiosk.security.keys import format_key, generate_key
 from kiosk.services import activation, keys, staff
 from kiosk.services.context import ServiceContext
+
+from support.builders import GOOD_PASSWORD, KIOSK, add_family, issue_key, make_context
 
 
 def _accounts(ctx: ServiceContext) -> int:

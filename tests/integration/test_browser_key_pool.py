@@ -8,7 +8,6 @@ a lobby terminal or the lobby's district-wide ceiling. On SQLite and PostgreSQL.
 from __future__ import annotations
 
 import pytest
-from builders import KIOSK, add_family, issue_key
 from sqlalchemy import select
 
 from kiosk.audit import Actor
@@ -20,6 +19,8 @@ from kiosk.security.keys import format_key, generate_key
 from kiosk.services import activation, throttle
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
+
+from support.builders import KIOSK, add_family, issue_key
 
 
 def _browser(address: str, terminal: str = "web-0a1b2c3d") -> Actor:

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from builders import KIOSK, add_family, make_context
 from click.testing import CliRunner, Result
 
 from kiosk.cli import COMMANDS, main
 from kiosk.security.hashing import PasswordHashing
 from kiosk.services import activation, login
+
+from support.builders import KIOSK, add_family, make_context
 
 STAFF_PASSWORD = "quiet library lamps glow softly"
 PARENT_PASSWORD = "correct horse battery staple"

@@ -16,10 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from builders import make_context
 
 from kiosk import audit
 from kiosk.audit import Action, Actor
+
+from support.builders import make_context
 
 HOSTILE = "x\x1b]0;pwn\x07\x1b]52;c;ZWNobyBwd25lZA==\x07\u202eevil\x9b2J"
 STAFF_PASSWORD = "quiet library lamps glow softly"

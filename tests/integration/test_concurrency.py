@@ -15,8 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import worker_process
-from builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key, make_context
 from sqlalchemy import func, select
 
 from kiosk.audit import Action, AuditFilter
@@ -26,6 +24,17 @@ from kiosk.errors import LoginFailed
 from kiosk.security.keys import key_digest, parse_key
 from kiosk.services import activation, login, staff
 from kiosk.services.context import ServiceContext
+
+from support import worker_process
+from support.builders import (
+    CLERK,
+    GOOD_PASSWORD,
+    KIOSK,
+    add_account,
+    add_family,
+    issue_key,
+    make_context,
+)
 
 pytestmark = pytest.mark.slow
 

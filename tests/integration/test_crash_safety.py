@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 
 import pytest
-import worker_process
-from builders import GOOD_PASSWORD, KIOSK, add_family, issue_key, make_context
-from pg_server import connect
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -30,6 +27,10 @@ from kiosk.errors import KeyAlreadyUsed
 from kiosk.security.keys import key_digest, parse_key
 from kiosk.services import activation, login
 from kiosk.services.context import ServiceContext
+
+from support import worker_process
+from support.builders import GOOD_PASSWORD, KIOSK, add_family, issue_key, make_context
+from support.pg_server import connect
 
 pytestmark = pytest.mark.slow
 

@@ -59,9 +59,9 @@ def test_sqlite_write_units_of_work_take_the_write_lock_at_once(sqlite_url: str)
 
 
 def test_the_audit_log_refuses_updates_and_deletes(migrated_database_url: str) -> None:
-    from builders import KIOSK, make_context
-
     from kiosk import audit
+
+    from support.builders import KIOSK, make_context
 
     ctx = make_context(migrated_database_url)
     with ctx.database.unit_of_work() as uow:
@@ -87,10 +87,10 @@ def test_an_unsupported_database_url_is_refused_naming_the_setting(url: str) -> 
 
 
 def test_a_database_without_the_schema_asks_for_db_upgrade(database_url: str) -> None:
-    from builders import KIOSK, make_context
-
     from kiosk.errors import DatabaseNotReady
     from kiosk.services import login
+
+    from support.builders import KIOSK, make_context
 
     ctx = make_context(database_url)
     with pytest.raises(DatabaseNotReady, match="kiosk db upgrade"):
@@ -102,10 +102,10 @@ def test_text_that_cannot_be_a_username_never_reaches_the_database(
         migrated_database_url: str, caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from builders import KIOSK, make_context
-
     from kiosk.errors import LoginFailed
     from kiosk.services import login
+
+    from support.builders import KIOSK, make_context
 
     ctx = make_context(migrated_database_url)
     typed_in_the_wrong_box = "my secret pass phrase"
@@ -117,10 +117,10 @@ def test_text_that_cannot_be_a_username_never_reaches_the_database(
 
 
 def test_the_health_check_fails_until_the_schema_exists(database_url: str) -> None:
-    from builders import make_context
-
     from kiosk.errors import DatabaseNotReady
     from kiosk.services.parent import health_check
+
+    from support.builders import make_context
 
     ctx = make_context(database_url)
     with pytest.raises(DatabaseNotReady):

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pg_server import PostgresServer, connect
 from sqlalchemy.engine import make_url
 
 from kiosk.cli import main
 from kiosk.errors import ServiceUnavailable
 from kiosk.services.context import ServiceContext
 from kiosk.settings import load_settings
+
+from support.pg_server import PostgresServer, connect
 
 pytestmark = pytest.mark.postgres
 

@@ -15,17 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from builders import (
-    CLERK,
-    GOOD_PASSWORD,
-    KIOSK,
-    OTHER_PASSWORD,
-    add_family,
-    issue_key,
-    make_context,
-)
 from click.testing import CliRunner, Result
-from pg_server import connect, create_database
 from sqlalchemy.engine import make_url
 
 from kiosk.audit import Actor
@@ -38,6 +28,17 @@ from kiosk.roster.importer import import_roster
 from kiosk.security.keys import format_key, generate_keys
 from kiosk.services import activation, keys, login, staff
 from kiosk.services.context import ServiceContext
+
+from support.builders import (
+    CLERK,
+    GOOD_PASSWORD,
+    KIOSK,
+    OTHER_PASSWORD,
+    add_family,
+    issue_key,
+    make_context,
+)
+from support.pg_server import connect, create_database
 
 pytestmark = pytest.mark.postgres
 

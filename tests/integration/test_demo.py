@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import GOOD_PASSWORD, KIOSK, make_context
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
@@ -21,6 +20,8 @@ from kiosk.errors import KeyNotAccepted, Refused
 from kiosk.roster.importer import import_roster
 from kiosk.services import activation, login
 from kiosk.settings import Settings, demo_database_url
+
+from support.builders import GOOD_PASSWORD, KIOSK, make_context
 
 BASIC = Path(__file__).resolve().parents[1] / "data" / "roster" / "basic"
 KEY = re.compile(r"\b[0-9A-Z]{5}(?:-[0-9A-Z]{5}){4}\b")

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from builders import KIOSK, add_family, make_context
 from click.testing import CliRunner
 
 from kiosk import audit
@@ -16,6 +15,8 @@ from kiosk.audit import Action
 from kiosk.cli import main
 from kiosk.db.migrate import upgrade
 from kiosk.launcher import start_kiosk
+
+from support.builders import KIOSK, add_family, make_context
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from pg_server import connect, create_database, free_port
-from pg_tls import TlsPostgresServer
 from sqlalchemy.engine import make_url
 
 from kiosk.cli import main
@@ -21,6 +19,9 @@ from kiosk.db.migrate import upgrade
 from kiosk.doctor import check_file_modes, check_ssh_force_command
 from kiosk.errors import ServiceUnavailable
 from kiosk.settings import Settings
+
+from support.pg_server import connect, create_database, free_port
+from support.pg_tls import TlsPostgresServer
 
 PASSWORD = "tls-test-password-7Hq"
 DISTRICT = {"KIOSK_DISTRICT_NAME": "Lakeside Unified", "KIOSK_DISTRICT_ID": "LKSD01",
@@ -252,10 +253,10 @@ def test_admin_command_on_an_empty_database_asks_for_db_upgrade(
 
 
 def test_a_parent_on_a_newer_schema_sees_the_calm_message(migrated_url: str) -> None:
-    from builders import KIOSK, make_context
-
     from kiosk.errors import SchemaTooNew
     from kiosk.services import login
+
+    from support.builders import KIOSK, make_context
 
     _make_newer(migrated_url)
     with connect(migrated_url, autocommit=True) as conn:

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import GOOD_PASSWORD, KIOSK, make_context
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -27,6 +26,8 @@ from kiosk.roster.importer import import_roster
 from kiosk.roster.parser import USERS, USERS_HEADER, read_bundle
 from kiosk.services import activation, keys, login
 from kiosk.services.context import ServiceContext
+
+from support.builders import GOOD_PASSWORD, KIOSK, make_context
 
 BASIC = Path(__file__).resolve().parents[1] / "data" / "roster" / "basic"
 ADMIN = Actor(name="cli:admin")

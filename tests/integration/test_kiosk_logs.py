@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import make_context
 
 from kiosk.errors import ServiceUnavailable
 from kiosk.logs import configure_terminal_logging
 from kiosk.services.parent import ParentServices
 from kiosk.settings import Settings
+
+from support.builders import make_context
 
 TYPED_PASSWORD = "violet harbor compass 7391"
 NEW_PASSWORD = "amber meadow lighthouse 2208"

@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import worker_process
-from builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, make_context
 from sqlalchemy import select
 
 from kiosk.db.models import Account, StaffUser
@@ -25,6 +23,9 @@ from kiosk.errors import LoginFailed
 from kiosk.services import login, staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.throttle import FREE_FAILURES
+
+from support import worker_process
+from support.builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, make_context
 
 pytestmark = pytest.mark.slow
 

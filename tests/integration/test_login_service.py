@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, KIOSK, OTHER_PASSWORD, add_account, make_context
 from sqlalchemy import select, update
 
 from kiosk.clock import FakeClock
@@ -20,6 +19,8 @@ from kiosk.errors import (
 from kiosk.security.hashing import FAST_FOR_TESTS, HashParameters, PasswordHashing
 from kiosk.services import login, staff
 from kiosk.services.context import ServiceContext
+
+from support.builders import CLERK, GOOD_PASSWORD, KIOSK, OTHER_PASSWORD, add_account, make_context
 
 
 def _account(ctx: ServiceContext, username: str = "mlopez") -> Account:

@@ -18,11 +18,12 @@ import statistics
 from typing import Any
 
 import pytest
-import worker_process
-from builders import GOOD_PASSWORD, add_account, make_context
 
 from kiosk.db.migrate import upgrade
 from kiosk.security.hashing import PasswordHashing
+
+from support import worker_process
+from support.builders import GOOD_PASSWORD, add_account, make_context
 
 pytestmark = pytest.mark.slow
 

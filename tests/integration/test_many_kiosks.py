@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_family, make_context
 from sqlalchemy import func, select
 
 from kiosk.audit import Action, Actor
@@ -39,6 +38,8 @@ from kiosk.security.keys import format_key, generate_key
 from kiosk.services import activation, keys, login
 from kiosk.services.context import ServiceContext
 from kiosk.services.throttle import DISTRICT
+
+from support.builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_family, make_context
 
 pytestmark = pytest.mark.slow
 
@@ -92,9 +93,9 @@ def kiosk_session(url: str, clock: FakeClock, number: int, key: str,
 
 @pytest.fixture
 def pg_url(postgres_server_url: str) -> str:
-    from pg_server import create_database
-
     from kiosk.db.migrate import upgrade
+
+    from support.pg_server import create_database
 
     url = create_database(postgres_server_url)
     upgrade(url)

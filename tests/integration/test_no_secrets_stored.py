@@ -30,18 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import CLERK, KIOSK, add_family, issue_key, make_context
-from signin_server import (
-    APP_REDIRECT,
-    PORTAL_REDIRECT,
-    AuthRequest,
-    Browser,
-    Page,
-    ThreadedProvider,
-    code_from,
-    redeem,
-    refresh,
-)
 from sqlalchemy import MetaData, create_engine, select
 from sqlalchemy.engine import make_url
 
@@ -62,6 +50,19 @@ from kiosk.security.keys import ALPHABET, format_key, generate_key, parse_key
 from kiosk.services import activation, keys, login, staff
 from kiosk.services.context import ServiceContext
 from kiosk.signin import store as signin_store
+
+from support.builders import CLERK, KIOSK, add_family, issue_key, make_context
+from support.signin_server import (
+    APP_REDIRECT,
+    PORTAL_REDIRECT,
+    AuthRequest,
+    Browser,
+    Page,
+    ThreadedProvider,
+    code_from,
+    redeem,
+    refresh,
+)
 
 pytestmark = pytest.mark.slow
 

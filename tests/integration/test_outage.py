@@ -19,17 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from builders import (
-    CLERK,
-    GOOD_PASSWORD,
-    KIOSK,
-    OTHER_PASSWORD,
-    add_account,
-    add_family,
-    issue_key,
-    make_context,
-)
-from pg_server import PostgresServer, create_database
 from sqlalchemy import func, select
 
 from kiosk.db import bulk
@@ -40,6 +29,18 @@ from kiosk.security.hashing import PasswordHashing
 from kiosk.services import activation, keys, login
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
+
+from support.builders import (
+    CLERK,
+    GOOD_PASSWORD,
+    KIOSK,
+    OTHER_PASSWORD,
+    add_account,
+    add_family,
+    issue_key,
+    make_context,
+)
+from support.pg_server import PostgresServer, create_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

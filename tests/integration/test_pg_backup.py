@@ -13,14 +13,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from builders import GOOD_PASSWORD, KIOSK, add_family, issue_key, make_context
 from click.testing import CliRunner
-from pg_server import connect, create_database, find_bindir
 from sqlalchemy.engine import make_url
 
 from kiosk.cli import main
 from kiosk.db.migrate import upgrade
 from kiosk.services import activation, login
+
+from support.builders import GOOD_PASSWORD, KIOSK, add_family, issue_key, make_context
+from support.pg_server import connect, create_database, find_bindir
 
 pytestmark = pytest.mark.postgres
 OWNER = "kiosk_owner"

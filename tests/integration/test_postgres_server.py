@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from pg_server import PostgresServer, connect, create_database, drop_database
 from sqlalchemy.engine import make_url
+
+from support.pg_server import PostgresServer, connect, create_database, drop_database
 
 
 @pytest.mark.postgres

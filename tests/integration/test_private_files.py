@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import CLERK, add_family, make_context
 from click.testing import CliRunner, Result
 
 from kiosk.audit import Action, AuditEntry, AuditFilter
@@ -25,6 +24,8 @@ from kiosk.errors import Refused
 from kiosk.services import staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import StaffSession
+
+from support.builders import CLERK, add_family, make_context
 
 STAFF_PASSWORD = "quiet library lamps glow softly"
 

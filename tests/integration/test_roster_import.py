@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import GOOD_PASSWORD, KIOSK, issue_key, make_context
 from click.testing import CliRunner
 from sqlalchemy import String, Text, func, select
 from sqlalchemy.engine import make_url
@@ -28,6 +27,8 @@ from kiosk.roster.parser import MANIFEST, ORGS, USERS, USERS_HEADER, read_bundle
 from kiosk.roster.synthetic import generate, write_bundle
 from kiosk.services import activation, login
 from kiosk.services.context import ServiceContext
+
+from support.builders import GOOD_PASSWORD, KIOSK, issue_key, make_context
 
 BASIC = Path(__file__).resolve().parents[1] / "data" / "roster" / "basic"
 ADMIN = Actor(name="cli:admin")

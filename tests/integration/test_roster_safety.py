@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import make_context
 from sqlalchemy import select
 from test_roster_import import (
     ADMIN,
@@ -35,6 +34,8 @@ from kiosk.roster.importer import (
 )
 from kiosk.roster.parser import USERS_HEADER
 from kiosk.services.context import ServiceContext
+
+from support.builders import make_context
 
 
 @pytest.fixture

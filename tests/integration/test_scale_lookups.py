@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, KIOSK, OTHER_PASSWORD, make_context
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,6 +36,8 @@ from kiosk.roster.synthetic import generate, write_bundle
 from kiosk.security.keys import key_digest, parse_key
 from kiosk.services import activation, keys, login, queries, staff
 from kiosk.services.context import ServiceContext
+
+from support.builders import CLERK, GOOD_PASSWORD, KIOSK, OTHER_PASSWORD, make_context
 
 pytestmark = pytest.mark.slow
 

@@ -21,11 +21,12 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from serve_process import ServeProcess, environment_of, is_running, start_serve, wait_until
 from textual_serve.download_manager import DownloadManager
 
 from kiosk.db.migrate import upgrade
 from kiosk.web.session import SessionProcess
+
+from support.serve_process import ServeProcess, environment_of, is_running, start_serve, wait_until
 
 pytestmark = pytest.mark.slow
 

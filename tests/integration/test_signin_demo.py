@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from signin_server import READY_MARKER, SigninProcess, free_port, wait_until
 
 from kiosk.demo_district import DEMO_USERNAME
+
+from support.signin_server import READY_MARKER, SigninProcess, free_port, wait_until
 
 
 @pytest.fixture

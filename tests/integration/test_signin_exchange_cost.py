@@ -12,9 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from builders import GOOD_PASSWORD, add_account
-from pg_server import create_database, drop_database
-from signin_server import PORTAL_REDIRECT, AuthRequest, Browser, ThreadedProvider, code_from, redeem
 from sqlalchemy import Connection, Engine, event
 
 from kiosk.audit import Actor
@@ -23,6 +20,17 @@ from kiosk.services.context import ServiceContext
 from kiosk.settings import Settings
 from kiosk.signin import store
 from kiosk.signin.web import WORKERS
+
+from support.builders import GOOD_PASSWORD, add_account
+from support.pg_server import create_database, drop_database
+from support.signin_server import (
+    PORTAL_REDIRECT,
+    AuthRequest,
+    Browser,
+    ThreadedProvider,
+    code_from,
+    redeem,
+)
 
 ADMIN = Actor(name="cli:admin")
 

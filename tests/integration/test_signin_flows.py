@@ -13,8 +13,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_account
-from signin_server import (
+from sqlalchemy import select, update
+
+from kiosk.audit import Actor, AuditFilter, query_events
+from kiosk.clock import FakeClock
+from kiosk.db.models import Account, AuditEvent, SigninToken, Student
+from kiosk.services import staff
+from kiosk.services.context import ServiceContext
+from kiosk.signin import store
+
+from support.builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_account
+from support.signin_server import (
     APP_REDIRECT,
     PORTAL_REDIRECT,
     AuthRequest,
@@ -25,14 +34,6 @@ from signin_server import (
     redeem,
     refresh,
 )
-from sqlalchemy import select, update
-
-from kiosk.audit import Actor, AuditFilter, query_events
-from kiosk.clock import FakeClock
-from kiosk.db.models import Account, AuditEvent, SigninToken, Student
-from kiosk.services import staff
-from kiosk.services.context import ServiceContext
-from kiosk.signin import store
 
 ADMIN = Actor(name="cli:admin")
 LOGIN_FAILED = "The username or password is not right"

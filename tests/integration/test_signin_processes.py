@@ -12,9 +12,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from builders import GOOD_PASSWORD, add_account, make_context
-from pg_server import PostgresServer, create_database
-from signin_server import (
+from sqlalchemy import func, inspect, select
+
+from kiosk.audit import Actor
+from kiosk.db.engine import make_engine
+from kiosk.db.migrate import current_revision, head_revision, upgrade
+from kiosk.db.models import Account, AuditEvent, SigninClient
+from kiosk.services.context import ServiceContext
+from kiosk.signin import store
+
+from support.builders import GOOD_PASSWORD, add_account, make_context
+from support.pg_server import PostgresServer, create_database
+from support.signin_server import (
     APP_REDIRECT,
     AuthRequest,
     Browser,
@@ -24,14 +33,6 @@ from signin_server import (
     redeem,
     start_signin,
 )
-from sqlalchemy import func, inspect, select
-
-from kiosk.audit import Actor
-from kiosk.db.engine import make_engine
-from kiosk.db.migrate import current_revision, head_revision, upgrade
-from kiosk.db.models import Account, AuditEvent, SigninClient
-from kiosk.services.context import ServiceContext
-from kiosk.signin import store
 
 pytestmark = pytest.mark.slow
 ADMIN = Actor(name="cli:admin")

@@ -17,16 +17,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from builders import CLERK, GOOD_PASSWORD, KIOSK, OTHER_PASSWORD, add_account, make_context
-from signin_server import (
-    APP_REDIRECT,
-    AuthRequest,
-    Browser,
-    ThreadedProvider,
-    code_from,
-    redeem,
-    refresh,
-)
 from sqlalchemy import select
 
 from kiosk.audit import Actor, AuditFilter, query_events
@@ -37,6 +27,17 @@ from kiosk.roster.parser import USERS, USERS_HEADER, read_bundle
 from kiosk.services import activation, keys, login, staff
 from kiosk.services.context import ServiceContext
 from kiosk.signin import store
+
+from support.builders import CLERK, GOOD_PASSWORD, KIOSK, OTHER_PASSWORD, add_account, make_context
+from support.signin_server import (
+    APP_REDIRECT,
+    AuthRequest,
+    Browser,
+    ThreadedProvider,
+    code_from,
+    redeem,
+    refresh,
+)
 
 ADMIN = Actor(name="cli:admin")
 BASIC = Path(__file__).resolve().parents[1] / "data" / "roster" / "basic"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key
 
 from kiosk.audit import Action, AuditFilter
 from kiosk.errors import LoginFailed, NotAllowed, NotFound, Refused, RulesNotMet, UsernameTaken
 from kiosk.services import activation, login, staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.views import StaffSession
+
+from support.builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key
 
 STAFF_PASSWORD = "quiet library lamps glow softly"
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from builders import make_context
 from sqlalchemy import func, select
 
 from kiosk.audit import Action
 from kiosk.db.migrate import upgrade
 from kiosk.db.models import AuditEvent, Student
 from kiosk.roster.parser import MAX_FILE_BYTES, ORGS, USERS
+
+from support.builders import make_context
 
 BASIC = Path(__file__).resolve().parents[1] / "data" / "roster" / "basic"
 MiB = 1024 * 1024

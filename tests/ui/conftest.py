@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import make_context
 
 from kiosk.app import KioskApp
 from kiosk.clock import FakeClock
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
+
+from support.builders import make_context
 
 KIOSK_TERMINAL = "lobby-test"
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from builders import CLERK, GOOD_PASSWORD, add_account, add_family, issue_key
-from kiosk_pilot import fill, form_error, press_button, screen_text, settle, text_of, type_text
 from sqlalchemy import select
 
 from kiosk.app import KioskApp
@@ -24,6 +22,17 @@ from kiosk.flow import State
 from kiosk.security.keys import ALPHABET, format_key, generate_key
 from kiosk.services import keys
 from kiosk.services.context import ServiceContext
+
+from support.builders import CLERK, GOOD_PASSWORD, add_account, add_family, issue_key
+from support.kiosk_pilot import (
+    fill,
+    form_error,
+    press_button,
+    screen_text,
+    settle,
+    text_of,
+    type_text,
+)
 
 REFERENCE = re.compile(r" Reference: [A-Z0-9]{4,8}$")
 AppFactory = Callable[..., KioskApp]
@@ -126,9 +135,9 @@ async def test_unknown_key_is_refused_with_a_reference(kiosk_app: AppFactory) ->
 async def test_used_key(kiosk_app: AppFactory, kiosk_ctx: ServiceContext) -> None:
     family = add_family(kiosk_ctx)
     key = issue_key(kiosk_ctx, family.guardian_ids[0])
-    from builders import KIOSK
-
     from kiosk.services import activation
+
+    from support.builders import KIOSK
 
     activation.create_account(kiosk_ctx, KIOSK, key, "mlopez", GOOD_PASSWORD, GOOD_PASSWORD)
     app = kiosk_app()

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kiosk_pilot import settle
-
 from kiosk.app import BROWSER_WELCOME_IDLE_SECONDS, KioskApp
 from kiosk.clock import FakeClock
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
 from screens.close_kiosk_dialog import StaffExitDialog
+
+from support.kiosk_pilot import settle
 
 AppFactory = Callable[..., KioskApp]
 VISITOR = "192.0.2.7"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from kiosk_pilot import fill, press_button, settle
-
 from kiosk.app import KioskApp
 from kiosk.demo_district import build_demo_district, demo_context
 from kiosk.services.parent import ParentServices
 from kiosk.settings import Settings
 from screens.close_kiosk_dialog import StaffExitDialog
+
+from support.kiosk_pilot import fill, press_button, settle
 
 
 async def test_f12_with_the_demo_staff_login_closes_the_demo() -> None:

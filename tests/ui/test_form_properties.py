@@ -7,10 +7,8 @@ import asyncio
 import re
 from pathlib import Path
 
-from builders import make_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kiosk_pilot import form_error, press_button
 from textual import events
 from textual.widgets import Input
 
@@ -19,6 +17,9 @@ from kiosk.clock import FakeClock
 from kiosk.db.migrate import upgrade
 from kiosk.services.parent import ParentServices
 from screens.text import has_forbidden
+
+from support.builders import make_context
+from support.kiosk_pilot import form_error, press_button
 
 REFERENCE = re.compile(r" Reference: [A-Z0-9]{4,8}$")
 ANY_TEXT = st.text(max_size=40)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from builders import GOOD_PASSWORD, add_account, add_family, issue_key
-from kiosk_pilot import fill, press_button, screen_text, settle, text_of
 from textual import events
 from textual.widgets import Input
 
 from kiosk.app import KioskApp
 from kiosk.services.context import ServiceContext
 from screens.text import clean
+
+from support.builders import GOOD_PASSWORD, add_account, add_family, issue_key
+from support.kiosk_pilot import fill, press_button, screen_text, settle, text_of
 
 AppFactory = Callable[..., KioskApp]
 OSC52 = "\x1b]52;c;SGVsbG8=\x07"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_account
-from kiosk_pilot import fill, form_error, press_button, screen_text, settle, text_of
 from textual.pilot import Pilot
 
 from kiosk.app import KioskApp
@@ -14,6 +12,9 @@ from kiosk.errors import AccountInactive, LoginFailed, WrongCurrentPassword
 from kiosk.flow import Event, State, TransitionRefused
 from kiosk.services import staff
 from kiosk.services.context import ServiceContext
+
+from support.builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_account
+from support.kiosk_pilot import fill, form_error, press_button, screen_text, settle, text_of
 
 REFERENCE = re.compile(r" Reference: [A-Z0-9]{4,8}$")
 AppFactory = Callable[..., KioskApp]

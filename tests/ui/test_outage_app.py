@@ -15,9 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, add_account, make_context
-from kiosk_pilot import screen_text, settle, type_text
-from pg_server import PostgresServer, create_database
 from sqlalchemy import func, select
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
@@ -33,6 +30,10 @@ from kiosk.services.staff import add_staff_user
 from kiosk.staff_app import StaffApp
 from screens import unavailable
 from screens.staff.formatting import DATABASE_DOWN
+
+from support.builders import CLERK, GOOD_PASSWORD, add_account, make_context
+from support.kiosk_pilot import screen_text, settle, type_text
+from support.pg_server import PostgresServer, create_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

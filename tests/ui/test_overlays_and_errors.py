@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 
 import pytest
-from kiosk_pilot import fill, form_error, press_button, screen_text, settle
 from textual.widgets import Button, Input
 
 from kiosk.app import MAX_RECOVERIES, STOPPED_MESSAGE, KioskApp
@@ -23,6 +22,8 @@ from kiosk.flow import State
 from screens.close_kiosk_dialog import StaffExitDialog
 from screens.idle_warning import IdleWarning
 from screens.login import LoginScreen
+
+from support.kiosk_pilot import fill, form_error, press_button, screen_text, settle
 
 AppFactory = Callable[..., KioskApp]
 TYPED_SECRET = "violet harbor compass 7391"

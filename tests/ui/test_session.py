@@ -6,8 +6,6 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, add_account, add_family, issue_key
-from kiosk_pilot import fill, form_error, press_button, screen_text, settle, text_of
 from textual.widgets import Button, Input
 
 from kiosk.app import KioskApp
@@ -21,6 +19,9 @@ from kiosk.services.parent import ParentServices
 from kiosk.services.views import KeyCheck
 from screens.close_kiosk_dialog import StaffExitDialog
 from screens.idle_warning import IdleWarning
+
+from support.builders import CLERK, GOOD_PASSWORD, add_account, add_family, issue_key
+from support.kiosk_pilot import fill, form_error, press_button, screen_text, settle, text_of
 
 AppFactory = Callable[..., KioskApp]
 

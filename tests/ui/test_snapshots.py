@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenes import SCENES, Scene, stage
+
+from support.scenes import SCENES, Scene, stage
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_family, issue_key
-from kiosk_pilot import press_button, settle, type_text
 from textual.pilot import Pilot
 
 from kiosk.app import KioskApp
@@ -28,6 +26,9 @@ from kiosk.services import staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
 from kiosk.speech.engine import VOICES
+
+from support.builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_family, issue_key
+from support.kiosk_pilot import press_button, settle, type_text
 
 AppFactory = Callable[..., KioskApp]
 RULES_PAUSE = 1.0  # longer than the screens' pause before they speak a change

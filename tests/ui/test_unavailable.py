@@ -6,8 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from builders import GOOD_PASSWORD, add_account, add_family, issue_key, make_context
-from kiosk_pilot import fill, press_button, screen_text, settle
 from textual.pilot import Pilot
 
 from kiosk.app import KioskApp
@@ -20,6 +18,9 @@ from kiosk.services.parent import ParentServices
 from kiosk.services.views import AccountView
 from screens import unavailable
 from screens.unavailable import UnavailableScreen
+
+from support.builders import GOOD_PASSWORD, add_account, add_family, issue_key, make_context
+from support.kiosk_pilot import fill, press_button, screen_text, settle
 
 AppFactory = Callable[..., KioskApp]
 

@@ -7,14 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from builders import CLERK, make_context
-from staff_helpers import ADMIN_PASSWORD, CLIENT_ADDRESS, STAFF_PASSWORD
 
 from kiosk.clock import FakeClock
 from kiosk.db.migrate import upgrade
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import add_staff_user
 from kiosk.staff_app import StaffApp
+
+from support.builders import CLERK, make_context
+from support.staff_helpers import ADMIN_PASSWORD, CLIENT_ADDRESS, STAFF_PASSWORD
 
 
 @pytest.fixture

@@ -6,19 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from builders import CLERK
-from staff_helpers import (
-    ADMIN_PASSWORD,
-    SIZE,
-    STAFF_PASSWORD,
-    count_calls,
-    log_in,
-    press,
-    search,
-    settle,
-    table_rows,
-    text_of,
-)
 from textual.pilot import Pilot
 from textual.widgets import (
     Checkbox,
@@ -35,6 +22,20 @@ from kiosk.errors import LoginFailed
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import StaffServices, audit_events, search_guardians, staff_log_in
 from kiosk.staff_app import StaffApp
+
+from support.builders import CLERK
+from support.staff_helpers import (
+    ADMIN_PASSWORD,
+    SIZE,
+    STAFF_PASSWORD,
+    count_calls,
+    log_in,
+    press,
+    search,
+    settle,
+    table_rows,
+    text_of,
+)
 
 NEW_PASSWORD = "a lighthouse keeper counts the waves"
 USERS_HEADER = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"

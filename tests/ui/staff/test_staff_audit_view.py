@@ -8,8 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from builders import CLERK, KIOSK, add_account
-from staff_helpers import CLIENT_ADDRESS, SIZE, log_in, open_household, press, settle, text_of
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TabbedContent
 
@@ -23,6 +21,17 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.staff import reset_password, search_guardians, unlock
 from kiosk.staff_app import StaffApp
 from screens.staff.audit_panel import AuditPanel
+
+from support.builders import CLERK, KIOSK, add_account
+from support.staff_helpers import (
+    CLIENT_ADDRESS,
+    SIZE,
+    log_in,
+    open_household,
+    press,
+    settle,
+    text_of,
+)
 
 OTHER_CLERK = Actor(name="staff:frontdesk", client_address="192.0.2.99")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from builders import make_context
 
 from kiosk.db.migrate import upgrade
 from kiosk.staff_app import CRASH_MESSAGE, StaffApp
+
+from support.builders import make_context
 
 
 async def test_an_unexpected_error_closes_the_console_without_a_crash_report(

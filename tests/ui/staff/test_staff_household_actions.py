@@ -10,9 +10,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key
 from pypdf import PdfReader
-from staff_helpers import (
+from textual.widgets import Button, Input, Static
+
+from kiosk.audit import Action, AuditFilter
+from kiosk.errors import AccountInactive, KioskError, LoginFailed
+from kiosk.services import activation, login
+from kiosk.services.context import ServiceContext
+from kiosk.services.staff import audit_events
+from kiosk.staff_app import StaffApp
+
+from support.builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key
+from support.staff_helpers import (
     CLIENT_ADDRESS,
     SIZE,
     answer,
@@ -22,14 +31,6 @@ from staff_helpers import (
     settle,
     text_of,
 )
-from textual.widgets import Button, Input, Static
-
-from kiosk.audit import Action, AuditFilter
-from kiosk.errors import AccountInactive, KioskError, LoginFailed
-from kiosk.services import activation, login
-from kiosk.services.context import ServiceContext
-from kiosk.services.staff import audit_events
-from kiosk.staff_app import StaffApp
 
 
 def _audited(ctx: ServiceContext, action: str) -> list[tuple[str, str, str]]:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from staff_helpers import (
+from textual.widgets import Input, Select, TabbedContent
+
+from kiosk.staff_app import StaffApp
+
+from support.staff_helpers import (
     ADMIN_PASSWORD,
     SIZE,
     STAFF_PASSWORD,
@@ -18,9 +22,6 @@ from staff_helpers import (
     settle,
     type_in_one_burst,
 )
-from textual.widgets import Input, Select, TabbedContent
-
-from kiosk.staff_app import StaffApp
 
 NEW_PASSWORD = "a lighthouse keeper counts the waves"
 

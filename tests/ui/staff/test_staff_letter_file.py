@@ -13,14 +13,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from builders import add_family
 from pypdf import PdfReader
-from staff_helpers import SIZE, answer, log_in, open_household, press, text_of
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from kiosk.services.context import ServiceContext
 from kiosk.staff_app import StaffApp
+
+from support.builders import add_family
+from support.staff_helpers import SIZE, answer, log_in, open_household, press, text_of
 
 
 @pytest.fixture(autouse=True)

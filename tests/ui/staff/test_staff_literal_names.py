@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from builders import add_family
 from rich.text import Text
-from staff_helpers import SIZE, answer, log_in, search, settle, table_rows, text_of
 from textual.widgets import OptionList
 
 from kiosk.services.context import ServiceContext
 from kiosk.staff_app import StaffApp
 from screens.text import cell, clean, lines, literal
+
+from support.builders import add_family
+from support.staff_helpers import SIZE, answer, log_in, search, settle, table_rows, text_of
 
 GIVEN = "[@click=app.quit]x[/]"
 FAMILY = "Quit[/b]\x1b]52;c;ZXZpbA==\x07"

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from staff_helpers import ADMIN_PASSWORD, CLIENT_ADDRESS, SIZE, log_in, settle, text_of
 from textual.widgets import Input
 
 from kiosk.audit import Action, AuditFilter
@@ -15,6 +14,8 @@ from kiosk.db.migrate import upgrade
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import audit_events
 from kiosk.staff_app import StaffApp, ssh_client_address
+
+from support.staff_helpers import ADMIN_PASSWORD, CLIENT_ADDRESS, SIZE, log_in, settle, text_of
 
 
 async def test_a_staff_member_logs_in_and_the_login_is_audited(
@@ -169,9 +170,9 @@ async def test_a_real_database_logs_in_with_the_product_hashing(
     upgrade(url)
     monkeypatch.setenv("KIOSK_DATABASE_URL", url)
     app = StaffApp(client_address=CLIENT_ADDRESS)
-    from builders import CLERK
-
     from kiosk.services.staff import add_staff_user
+
+    from support.builders import CLERK
     add_staff_user(app.context, CLERK, "boss", ADMIN_PASSWORD, "admin")
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "boss", ADMIN_PASSWORD)

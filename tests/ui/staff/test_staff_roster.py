@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from builders import CLERK
-from staff_helpers import ADMIN_PASSWORD, SIZE, log_in, press, settle, text_of
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, TabbedContent
 
@@ -15,6 +13,9 @@ from kiosk.roster.importer import import_roster
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import audit_events, search_guardians, set_staff_user
 from kiosk.staff_app import StaffApp
+
+from support.builders import CLERK
+from support.staff_helpers import ADMIN_PASSWORD, SIZE, log_in, press, settle, text_of
 
 USERS_HEADER = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
                 "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"

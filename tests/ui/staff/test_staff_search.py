@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from builders import CLERK, add_account, add_family, issue_key, withdraw
-from staff_helpers import SIZE, log_in, press, search, settle, table_rows, text_of
 from textual.widgets import OptionList
 
 from kiosk.clock import FakeClock
@@ -18,6 +16,9 @@ from kiosk.services.views import SearchPage
 from kiosk.staff_app import StaffApp
 from screens.staff.formatting import DATABASE_DOWN
 from screens.staff.search_panel import PAGE_SIZE
+
+from support.builders import CLERK, add_account, add_family, issue_key, withdraw
+from support.staff_helpers import SIZE, log_in, press, search, settle, table_rows, text_of
 
 
 @pytest.mark.parametrize("query", ["lopez", "maria", "mlopez", "ana lopez", "STU-77"])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from builders import CLERK
-from staff_helpers import ADMIN_PASSWORD, SIZE, log_in, settle, table_rows, text_of
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
@@ -15,6 +13,9 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.staff import set_staff_user
 from kiosk.signin import store
 from kiosk.staff_app import StaffApp
+
+from support.builders import CLERK
+from support.staff_helpers import ADMIN_PASSWORD, SIZE, log_in, settle, table_rows, text_of
 
 ADMIN = Actor(name="cli:admin")
 

@@ -11,8 +11,18 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from builders import CLERK, add_family
-from staff_helpers import (
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Input, TabbedContent
+from textual.worker import Worker, WorkerState
+
+from kiosk.services.context import ServiceContext
+from kiosk.services.staff import StaffServices, add_staff_user
+from kiosk.services.views import StaffSession
+from kiosk.staff_app import StaffApp
+
+from support.builders import CLERK, add_family
+from support.staff_helpers import (
     ADMIN_PASSWORD,
     SIZE,
     answer,
@@ -23,15 +33,6 @@ from staff_helpers import (
     settle,
     text_of,
 )
-from textual.message import Message
-from textual.pilot import Pilot
-from textual.widgets import Input, TabbedContent
-from textual.worker import Worker, WorkerState
-
-from kiosk.services.context import ServiceContext
-from kiosk.services.staff import StaffServices, add_staff_user
-from kiosk.services.views import StaffSession
-from kiosk.staff_app import StaffApp
 
 NEW_PASSWORD = "a lighthouse keeper counts the waves"
 Case = Callable[[Pilot[None], ServiceContext, Path], Awaitable[str]]

@@ -25,11 +25,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from aiohttp import web
-from serve_process import free_port, wait_until
 
 from kiosk.services.context import ServiceContext
 from kiosk.signin.config import SigninConfig
 from kiosk.signin.web import make_app
+
+from .serve_process import free_port, wait_until
 
 READY_MARKER = "Serving sign-in (OpenID Connect) at "
 PORTAL_REDIRECT = "https://portal.example.org/callback"

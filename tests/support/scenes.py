@@ -11,8 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from builders import CLERK, GOOD_PASSWORD, add_account, add_family, issue_key, make_context
-from kiosk_pilot import fill, press_button, settle
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -22,6 +20,9 @@ from kiosk.db.migrate import upgrade
 from kiosk.services import staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
+
+from .builders import CLERK, GOOD_PASSWORD, add_account, add_family, issue_key, make_context
+from .kiosk_pilot import fill, press_button, settle
 
 Steps = Callable[[Pilot[None], KioskApp, dict[str, str]], Awaitable[None]]
 MISTYPED_KEY = "7KQ2M-XR4TB-9HCJD-0WNEA-6PV3G"  # its check symbol is wrong: a typo

@@ -13,7 +13,7 @@ import pwd
 import subprocess
 from pathlib import Path
 
-from pg_server import SERVER_USER, PostgresServer
+from .pg_server import SERVER_USER, PostgresServer
 
 
 def _openssl(*args: str, cwd: Path) -> None:

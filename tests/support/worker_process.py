@@ -29,7 +29,6 @@ from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
-from builders import CLERK, KIOSK, make_context
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
@@ -39,6 +38,8 @@ from kiosk.security.hashing import FAST_FOR_TESTS, PasswordHashing
 from kiosk.services import activation, keys, login, staff
 from kiosk.services.context import ServiceContext
 from kiosk.settings import Settings
+
+from .builders import CLERK, KIOSK, make_context
 
 BARRIER_TIMEOUT = 120  # seconds; only reached if a sibling process died before the start
 

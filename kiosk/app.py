@@ -131,7 +131,7 @@ class KioskApp(AppBase):
         self.clock = clock
         self.terminal = terminal or (services.terminal if services is not None else "kiosk")
         self.browser_client = browser_client
-        self.policy = PasswordPolicy(settings.password_min_length, settings.district_name)
+        self.policy = PasswordPolicy.from_settings(settings)
         self._services = services
         self._services_lock = threading.Lock()
         self.flow_state: State = INITIAL_STATE

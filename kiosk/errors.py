@@ -144,20 +144,30 @@ class RenderableRule(Protocol):
 
 
 class RulesNotMet(KioskError):
-    """One or more username or password rules failed. `problems` lists them all."""
+    """One or more username or password rules failed, all found in one pass.
+
+    The service that checks the rules raises it; a screen or page shows
+    `checklist(translate)`, the unmet rules one per line, and checks nothing itself.
+    `problems` is the same checklist in English.
+    """
 
     message = "{problems}"
 
     def __init__(self, problems: Sequence[str | RenderableRule], *,
                  reference: str | None = None) -> None:
         self.rules = list(problems)
-        self.problems = [p if isinstance(p, str) else p.render() for p in self.rules]
+        self.problems = self.checklist()
         super().__init__(reference=reference, problems="\n".join(self.problems))
 
+    def checklist(self, translate: Callable[[str], str] | None = None) -> list[str]:
+        """Every unmet rule, in the order a parent should read them, translated when
+        a gettext function is given."""
+        return [rule.render(translate) if not isinstance(rule, str)
+                else (translate(rule) if translate is not None else rule)
+                for rule in self.rules]
+
     def text(self, translate: Any = None) -> str:
-        lines = [p.render(translate) if not isinstance(p, str)
-                 else (translate(p) if translate is not None else p) for p in self.rules]
-        body = "\n".join(lines)
+        body = "\n".join(self.checklist(translate))
         if self.reference:
             return f"{body} {self._reference_label(translate)} {self.reference}"
         return body

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input
 
-from kiosk.errors import WrongCurrentPassword
+from kiosk.errors import RulesNotMet, WrongCurrentPassword
 from kiosk.flow import Event
 from kiosk.services.views import AccountView
 from kiosk.speech import utterances as speech
@@ -18,17 +16,8 @@ from screens.base import ScreenContext
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
 from screens.messages import FlowRequested
-from screens.password_form import (
-    PASSWORD_INPUT_MAX,
-    FormValues,
-    PasswordFormScreen,
-    read_rules,
-    unmet,
-)
+from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormScreen
 from screens.plain_text import PlainText
-
-if TYPE_CHECKING:
-    from kiosk.services.parent import ParentServices
 
 
 class ChangePasswordScreen(PasswordFormScreen):
@@ -112,30 +101,22 @@ class ChangePasswordScreen(PasswordFormScreen):
                 self.show_error(_("Please type your current password first."))
                 self.query_one("#current-password").focus()
             return
-        policy = self.context.policy
-        translate = self.translate
-        account_id = self.account.account_id
+        # The service checks the rules; unmet ones come back as RulesNotMet.
+        account_id, current = self.account.account_id, values.current
+        self.call_service(lambda services: services.change_password(
+            account_id, current, values.password, values.verify), self._done)
 
-        def change(services: ParentServices) -> AccountView | list[str]:
-            problems = unmet(read_rules(policy, values, check_username=False), translate)
-            if problems:
-                return problems
-            assert values.current is not None
-            return services.change_password(account_id, values.current, values.password,
-                                            values.verify)
-
-        self.call_service(change, self._done)
-
-    def _done(self, outcome: AccountView | list[str]) -> None:
-        _ = self.translate
-        if isinstance(outcome, list):
-            self.show_problems(_("Please fix these, then press Save again:"), outcome)
-            self.query_one("#new-password").focus()
-            return
+    def _done(self, account: AccountView) -> None:
         self.clear_error()
-        self.post_message(FlowRequested(Event.PASSWORD_SAVED, account=outcome))
+        self.post_message(FlowRequested(Event.PASSWORD_SAVED, account=account))
 
     def service_failed(self, error: BaseException | None) -> None:
+        _ = self.translate
+        if isinstance(error, RulesNotMet):
+            self.show_problems(_("Please fix these, then press Save again:"),
+                               error.checklist(self.translate))
+            self.query_one("#new-password").focus()
+            return
         super().service_failed(error)
         if isinstance(error, WrongCurrentPassword):
             current = self.query_one("#current-password", Input)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input
 
-from kiosk.errors import UsernameTaken
+from kiosk.errors import RulesNotMet, UsernameTaken
 from kiosk.flow import Event
 from kiosk.services.views import AccountView, KeyCheck
 from kiosk.speech import utterances as speech
@@ -18,18 +16,9 @@ from screens.base import ScreenContext
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
 from screens.messages import FlowRequested
-from screens.password_form import (
-    PASSWORD_INPUT_MAX,
-    FormValues,
-    PasswordFormScreen,
-    read_rules,
-    unmet,
-)
+from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormScreen
 from screens.plain_text import PlainText
 from screens.student_list import student_lines
-
-if TYPE_CHECKING:
-    from kiosk.services.parent import ParentServices
 
 USERNAME_INPUT_MAX = 64
 
@@ -92,35 +81,27 @@ class CreateAccountScreen(PasswordFormScreen):
     @on(Button.Pressed, "#create-account")
     @on(Input.Submitted, "#verify-password")
     def submit(self) -> None:
+        """The service checks the rules; unmet ones come back as RulesNotMet."""
         values = self.form_values()
-        policy = self.context.policy
-        translate = self.translate
         raw_key = self.key_check.canonical_key
-
-        def create(services: ParentServices) -> AccountView | list[str]:
-            problems = unmet(read_rules(policy, values, check_username=True), translate)
-            if problems:
-                return problems
-            return services.create_account(raw_key, values.username, values.password,
-                                           values.verify)
-
-        self.call_service(create, self._done)
+        self.call_service(lambda services: services.create_account(
+            raw_key, values.username, values.password, values.verify), self._done)
 
     @on(Input.Submitted, "#username")
     @on(Input.Submitted, "#password")
     def _next_field(self) -> None:
         self.focus_next()
 
-    def _done(self, outcome: AccountView | list[str]) -> None:
-        _ = self.translate
-        if isinstance(outcome, list):
-            self.show_problems(_("Please fix these, then press Create account again:"),
-                               outcome)
-            return
+    def _done(self, account: AccountView) -> None:
         self.clear_error()
-        self.post_message(FlowRequested(Event.ACCOUNT_CREATED, account=outcome))
+        self.post_message(FlowRequested(Event.ACCOUNT_CREATED, account=account))
 
     def service_failed(self, error: BaseException | None) -> None:
+        _ = self.translate
+        if isinstance(error, RulesNotMet):
+            self.show_problems(_("Please fix these, then press Create account again:"),
+                               error.checklist(self.translate))
+            return
         super().service_failed(error)
         if isinstance(error, UsernameTaken):
             self.query_one("#username").focus()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.errors import ConfigurationError, RulesNotMet
-from kiosk.settings import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH_FLOOR
+from kiosk.settings import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH_FLOOR, Settings
 
 USERNAME_MIN_LENGTH = 4
 USERNAME_MAX_LENGTH = 32
@@ -120,7 +120,11 @@ def username_problems(username: str) -> list[str]:
 
 
 class PasswordPolicy:
-    """The password rules, for one district and minimum length."""
+    """The password rules, for one district and minimum length.
+
+    The kiosk and the services build theirs with `from_settings`, the one place that
+    reads the rules' settings, so the live checklist and the service's check agree.
+    """
 
     def __init__(self, min_length: int = DEFAULT_PASSWORD_MIN_LENGTH,
                  district_name: str = "") -> None:
@@ -131,6 +135,11 @@ class PasswordPolicy:
         self._min_length = min_length
         self._district_name = district_name.strip()
         self._district_key = _squeeze(self._district_name)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PasswordPolicy:
+        """The policy a deployment's settings ask for."""
+        return cls(settings.password_min_length, settings.district_name)
 
     @property
     def min_length(self) -> int:

@@ -24,7 +24,7 @@ class ServiceContext:
 
     @cached_property
     def policy(self) -> PasswordPolicy:
-        return PasswordPolicy(self.settings.password_min_length, self.settings.district_name)
+        return PasswordPolicy.from_settings(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, hashing: PasswordHashing | None = None,

@@ -1,9 +1,10 @@
 """The `kiosk` console script.
 
-A lobby terminal starts `kiosk run` every time a parent walks away, so that path
-skips the CLI framework: loading click costs about 30 ms before the first frame
-(the cold start target). Anything else, `kiosk run --help` and any usage error
-included, goes through the click commands in `kiosk.cli`.
+A lobby terminal starts `kiosk run` every time a parent walks away, and a clerk
+starts `kiosk staff` (OpenSSH's `ForceCommand`) at every login, so those two paths
+skip the CLI framework: loading click costs about 30 ms before the first frame.
+Anything else, `kiosk run --help`, `kiosk staff --help` and any usage error included,
+goes through the click commands in `kiosk.cli`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 import sys
 
 TERMINAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+NO_TTY = ("the staff console needs an interactive terminal; connect with `ssh -t` "
+          "(commands and forwarding are not available on this account).")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,6 +22,8 @@ def main(argv: list[str] | None = None) -> None:
     terminal = _plain_run(args)
     if terminal is not None:
         sys.exit(start_kiosk(terminal))
+    if args == ["staff"]:
+        sys.exit(start_staff_console())
     from kiosk.cli import main as cli
 
     cli(args)
@@ -59,6 +64,33 @@ def start_kiosk(terminal: str) -> int:
     from kiosk.app import KioskApp
 
     app = KioskApp(settings=settings, terminal=terminal)
+    app.run()
+    return app.return_code or 0
+
+
+def start_staff_console() -> int:
+    """Run the staff console on this terminal until the clerk quits; the exit status.
+
+    Only the login screen is loaded before its first frame: the console brings in
+    the database and the password hashing in a thread worker once it is painted.
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(f"kiosk: {NO_TTY}", file=sys.stderr)
+        return 1
+    from kiosk.errors import KioskError
+    from kiosk.settings import load_settings
+
+    try:
+        settings = load_settings()  # an invalid setting: one line on stderr, exit 1
+        from kiosk.logs import configure_terminal_logging
+
+        configure_terminal_logging(settings, "staff")
+    except KioskError as error:
+        print(f"kiosk: {error.text()}", file=sys.stderr)
+        return 1
+    from kiosk.staff_app import StaffApp
+
+    app = StaffApp(settings=settings)
     app.run()
     return app.return_code or 0
 

@@ -1,4 +1,8 @@
-"""`kiosk staff`: the staff console, for OpenSSH's `ForceCommand kiosk staff`."""
+"""`kiosk staff`: the staff console, for OpenSSH's `ForceCommand kiosk staff`.
+
+A plain `kiosk staff` starts in kiosk.launcher without this module; this command is
+what `kiosk staff --help` and any usage error go through.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,16 @@ import sys
 
 import click
 
-from kiosk.cli.common import expected_errors, refuse
+from kiosk.cli.common import expected_errors
+from kiosk.launcher import NO_TTY, start_staff_console
 
-NO_TTY = ("the staff console needs an interactive terminal; connect with `ssh -t` "
-          "(commands and forwarding are not available on this account).")
+__all__ = ["NO_TTY", "staff"]
 
 
 @click.command("staff")
 @expected_errors
 def staff() -> None:
     """Open the staff console (find families, keys, password resets, audit log)."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        refuse(NO_TTY)
-    from kiosk.logs import configure_terminal_logging
-    from kiosk.settings import load_settings
-    from kiosk.staff_app import StaffApp
-
-    configure_terminal_logging(load_settings(), "staff")
-    StaffApp().run()
+    status = start_staff_console()
+    if status:
+        sys.exit(status)

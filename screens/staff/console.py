@@ -13,12 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 
-from screens.staff.audit_panel import AuditPanel
-from screens.staff.household import HouseholdScreen
-from screens.staff.roster_panel import RosterPanel
 from screens.staff.search_panel import SearchPanel
-from screens.staff.signin_clients_panel import SigninClientsPanel
-from screens.staff.staff_users_panel import StaffUsersPanel
 from screens.text import lines
 
 if TYPE_CHECKING:
@@ -44,6 +39,13 @@ class ConsoleScreen(Screen[None]):
         self._settings = settings
 
     def compose(self) -> ComposeResult:
+        # The panels load with the console, not with the app: the login screen paints
+        # before any of them is imported.
+        from screens.staff.audit_panel import AuditPanel
+        from screens.staff.roster_panel import RosterPanel
+        from screens.staff.signin_clients_panel import SigninClientsPanel
+        from screens.staff.staff_users_panel import StaffUsersPanel
+
         session = self._services.session
         with Horizontal(id="console-bar"):
             yield Static(lines(
@@ -73,6 +75,9 @@ class ConsoleScreen(Screen[None]):
 
     @on(SearchPanel.GuardianChosen)
     def _open_household(self, event: SearchPanel.GuardianChosen) -> None:
+        from screens.staff.audit_panel import AuditPanel
+        from screens.staff.household import HouseholdScreen
+
         def closed(guardian_id: int | None) -> None:
             if guardian_id is not None:
                 self.query_one("#tabs", TabbedContent).active = "tab-audit"

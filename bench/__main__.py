@@ -28,7 +28,8 @@ from bench.report import MET, MISSED, Row, ms, preamble, progress, render
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ENV = "KIOSK_BENCH_POSTGRES_URL"
-SECTIONS = ("startup", "login", "signin", "stall", "import", "keys", "memory", "lookups")
+SECTIONS = ("startup", "staff-ssh", "login", "signin", "stall", "import", "keys", "memory",
+            "lookups")
 MEMORY_FIGURE = "memory of one `kiosk serve` session vs bare app"
 SMALL_DISTRICT_GUARDIANS = 1_000
 
@@ -119,6 +120,11 @@ def main(argv: Sequence[str]) -> int:
                 home.mkdir()
                 sections["startup"] += cold_start.run(kinds[0].migrated("startup"), home, REPO,
                                                       max(7, args.rounds))
+            if "staff-ssh" in args.only:
+                from bench import staff_ssh
+
+                sections["staff-ssh"] += staff_ssh.run(kinds[0].migrated("staff-ssh"), work,
+                                                       max(7, args.rounds))
             for databases in kinds:
                 if "login" in args.only:
                     sections["login"] += login.run(databases, work, max(7, args.rounds))

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual import events
 from textual.widgets import Input
@@ -49,16 +52,27 @@ async def _paste_and_submit(url: str, pasted: str, key: str) -> None:
         await press_button(pilot, "#submit")
         assert app.is_running
         assert app.screen.id == "activate"  # no key was issued in this database
+        # A fresh database per example: this is the kiosk's first try, never throttled.
         message = form_error(app)
-        assert message.startswith(("That ", "An activation key", "Too many keys"))
-        assert message.rstrip().endswith(".") or REFERENCE.search(message)
+        assert message.startswith(("That ", "An activation key")), message
+        assert message.rstrip().endswith("."), message
+        assert not REFERENCE.search(message), message
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.fixture(scope="module")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, migrated SQLite file that each example copies (cheaper than migrating)."""
+    template = tmp_path_factory.mktemp("template") / "kiosk.db"
+    upgrade(f"sqlite:///{template}")
+    return template
+
+
+@settings(max_examples=12, deadline=None)
 @given(pasted=ANY_TEXT, key=KEYISH)
-def test_activation_form_answers_any_input(tmp_path: Path, pasted: str, key: str) -> None:
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    if not Path(f"{tmp_path}/kiosk.db").exists():
-        upgrade(url)
-    asyncio.run(_paste_and_submit(url, pasted, key))
+def test_activation_form_answers_any_input(
+    migrated_template: Path, pasted: str, key: str
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "kiosk.db"
+        shutil.copyfile(migrated_template, database)
+        asyncio.run(_paste_and_submit(f"sqlite:///{database}", pasted, key))

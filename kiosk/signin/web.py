@@ -457,25 +457,26 @@ async def jwks(request: web.Request) -> web.Response:
     return web.json_response({"keys": keys}, headers={"Cache-Control": "max-age=60"})
 
 
-async def token(request: web.Request) -> web.Response:
+async def protocol_reply(request: web.Request, answer: Callable[[PlainRequest], Reply],
+                         form: dict[str, str] | None = None) -> web.Response:
+    """One of Authlib's JSON endpoints, run in the pool: the request (and its form, if
+    any) in, the reply out; a database out of reach is OAuth's `temporarily_unavailable`."""
     provider = request.app[PROVIDER]
-    form = await read_form(request)
-    plain = plain_request(request, provider.config, form=list(form.items()))
+    plain = plain_request(request, provider.config, form=list((form or {}).items()))
     try:
-        reply = await provider.run(provider.server.token_response, plain)
+        reply = await provider.run(answer, plain)
     except ServiceUnavailable:
         return json_error(503, "temporarily_unavailable", "try again shortly")
     return reply_response(reply)
+
+
+async def token(request: web.Request) -> web.Response:
+    return await protocol_reply(request, request.app[PROVIDER].server.token_response,
+                                await read_form(request))
 
 
 async def userinfo(request: web.Request) -> web.Response:
-    provider = request.app[PROVIDER]
-    plain = plain_request(request, provider.config)
-    try:
-        reply = await provider.run(provider.server.userinfo, plain)
-    except ServiceUnavailable:
-        return json_error(503, "temporarily_unavailable", "try again shortly")
-    return reply_response(reply)
+    return await protocol_reply(request, request.app[PROVIDER].server.userinfo)
 
 
 async def logout(request: web.Request) -> web.Response:

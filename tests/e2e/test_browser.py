@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import struct
 import time
@@ -20,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, WebSocket, sync_playwright
+from playwright.sync_api import Page, ViewportSize, WebSocket
 from sqlalchemy import select
 
 from kiosk.audit import Action, Actor
@@ -32,15 +31,11 @@ from kiosk.services.login import log_in
 from kiosk.services.views import LoginResult
 from kiosk.settings import demo_database_url
 
+from support.chromium import launch_chromium
 from support.serve_process import ServeProcess, environment_of, start_serve, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
-# Debian's chromium: scripts/test.sh installs it, so a missing one is a failure, not a skip.
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 # "  7KQ2M-XR4TB-9HCJD-0WNEA-6PV3F   Maria Lopez (parent of Ana Lopez)"
@@ -51,14 +46,6 @@ PASSWORD = "violet harbor compass 7391"
 NEW_SCREEN_BYTES = 8000  # a whole new screen; a focus move or an echo is far less
 QUIET_SECONDS = 0.3
 SCREEN_TIMEOUT = 60.0
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Debian's chromium is missing ({CHROMIUM}): install the chromium "
-                    "package (scripts/test.sh does)", pytrace=False)
-    return CHROMIUM
 
 
 @pytest.fixture
@@ -155,7 +142,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def test_a_parent_activates_and_creates_an_account_in_a_browser(
-        chromium: Path, demo_server: ServeProcess, configured_database: Path) -> None:
+        demo_server: ServeProcess, configured_database: Path) -> None:
     printed = demo_server.stdout()
     keys = {match.group(1): match.group(2) for match in KEY_LINE.finditer(printed)}
     assert keys, f"kiosk serve --demo printed no activation keys:\n{printed}"
@@ -167,49 +154,45 @@ def test_a_parent_activates_and_creates_an_account_in_a_browser(
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot.unlink(missing_ok=True)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            # Nothing leaves the machine (the page asks Google for a web font).
-            page.route("**/*", lambda route: route.continue_()
-                       if route.request.url.startswith(base) else route.abort())
-            terminal = Terminal(page)
-            start = time.monotonic()
-            page.goto(f"{base}/")
-            page.wait_for_selector("body.-first-byte", timeout=SCREEN_TIMEOUT * 1000)
-            # welcome, with "I have an activation key" focused
-            terminal.settle(start, min_bytes=NEW_SCREEN_BYTES)
-            [session] = demo_server.session_pids()
-            session_env = environment_of(session)
+    with launch_chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
+        # Nothing leaves the machine (the page asks Google for a web font).
+        page.route("**/*", lambda route: route.continue_()
+                   if route.request.url.startswith(base) else route.abort())
+        terminal = Terminal(page)
+        start = time.monotonic()
+        page.goto(f"{base}/")
+        page.wait_for_selector("body.-first-byte", timeout=SCREEN_TIMEOUT * 1000)
+        # welcome, with "I have an activation key" focused
+        terminal.settle(start, min_bytes=NEW_SCREEN_BYTES)
+        [session] = demo_server.session_pids()
+        session_env = environment_of(session)
 
-            page.click(".textual-terminal")
-            terminal.press("Enter", min_bytes=NEW_SCREEN_BYTES)  # -> activate, key focused
-            terminal.type(key.lower().replace("-", " "))  # case and separators are free
-            # the key is checked -> create-account, the username focused
-            terminal.press("Enter", min_bytes=NEW_SCREEN_BYTES)
-            terminal.type(USERNAME)
-            terminal.press("Enter", min_bytes=1)  # -> password
-            terminal.type(PASSWORD)
-            terminal.press("Enter", min_bytes=1)  # -> verify password
-            terminal.type(PASSWORD)
-            mark = time.monotonic()
-            page.keyboard.press("Enter")  # create the account
+        page.click(".textual-terminal")
+        terminal.press("Enter", min_bytes=NEW_SCREEN_BYTES)  # -> activate, key focused
+        terminal.type(key.lower().replace("-", " "))  # case and separators are free
+        # the key is checked -> create-account, the username focused
+        terminal.press("Enter", min_bytes=NEW_SCREEN_BYTES)
+        terminal.type(USERNAME)
+        terminal.press("Enter", min_bytes=1)  # -> password
+        terminal.type(PASSWORD)
+        terminal.press("Enter", min_bytes=1)  # -> verify password
+        terminal.type(PASSWORD)
+        mark = time.monotonic()
+        page.keyboard.press("Enter")  # create the account
 
-            results: list[LoginResult] = []
+        results: list[LoginResult] = []
 
-            def account_exists() -> bool:
-                result = _log_in_through_the_core(USERNAME, PASSWORD)
-                if result is not None:
-                    results.append(result)
-                return bool(results)
+        def account_exists() -> bool:
+            result = _log_in_through_the_core(USERNAME, PASSWORD)
+            if result is not None:
+                results.append(result)
+            return bool(results)
 
-            wait_until(account_exists, SCREEN_TIMEOUT, interval=0.5,
-                       what="the account to exist in the demo database")
-            terminal.settle(mark, min_bytes=NEW_SCREEN_BYTES)  # the account screen
-            page.screenshot(path=str(screenshot))
-        finally:
-            browser.close()
+        wait_until(account_exists, SCREEN_TIMEOUT, interval=0.5,
+                   what="the account to exist in the demo database")
+        terminal.settle(mark, min_bytes=NEW_SCREEN_BYTES)  # the account screen
+        page.screenshot(path=str(screenshot))
 
     assert session_env["KIOSK_DEMO"] == "1"
     assert session_env["KIOSK_DATABASE_URL"] == demo_database_url()

@@ -9,40 +9,27 @@ work on a network with no way out and tell no font server who visits.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, Route, ViewportSize
 
 from kiosk.audit import Actor
 from kiosk.db.migrate import upgrade
 from kiosk.signin import store
 
 from support.builders import add_account, make_context
+from support.chromium import launch_chromium
 from support.serve_process import ServeProcess, start_serve, wait_until
 from support.signin_server import SigninProcess, start_signin
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
-# Debian's chromium, as in test_browser.py: a missing one is a failure, not a skip.
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Debian's chromium is missing ({CHROMIUM}): install the chromium "
-                    "package (scripts/test.sh does)", pytrace=False)
-    return CHROMIUM
 
 
 class RequestLog:
@@ -88,19 +75,15 @@ def kiosk_server(tmp_path: Path) -> Iterator[ServeProcess]:
 
 
 def test_the_serve_page_loads_nothing_from_a_third_party(
-        chromium: Path, kiosk_server: ServeProcess) -> None:
+        kiosk_server: ServeProcess) -> None:
     log = RequestLog()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            page = _page(browser, log)
-            with page.expect_websocket() as opened:
-                page.goto(f"{kiosk_server.base_url}/")
-            websocket = opened.value
-            websocket.wait_for_event("framereceived", timeout=60_000)  # the kiosk paints
-            page.evaluate("document.fonts.ready.then(() => document.fonts.size)")
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        page = _page(browser, log)
+        with page.expect_websocket() as opened:
+            page.goto(f"{kiosk_server.base_url}/")
+        websocket = opened.value
+        websocket.wait_for_event("framereceived", timeout=60_000)  # the kiosk paints
+        page.evaluate("document.fonts.ready.then(() => document.fonts.size)")
     assert log.blocked == []
     # The terminal's font came from the kiosk itself.
     assert any("/static/fonts/RobotoMono" in url for url in log.local), log.local
@@ -123,26 +106,22 @@ def signin_provider(tmp_path: Path) -> Iterator[tuple[SigninProcess, store.NewCl
 
 
 def test_the_sign_in_pages_load_nothing_from_a_third_party(
-        chromium: Path, signin_provider: tuple[SigninProcess, store.NewClient]) -> None:
+        signin_provider: tuple[SigninProcess, store.NewClient]) -> None:
     provider, portal = signin_provider
     authorize = (f"{provider.base_url}/authorize?response_type=code&client_id="
                  f"{portal.client_id}&redirect_uri=http%3A%2F%2F127.0.0.1%3A8999%2Fcallback"
                  f"&scope=openid&code_challenge={'A' * 43}&code_challenge_method=S256"
                  "&state=s1&nonce=n1")
     log = RequestLog()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            page = _page(browser, log)
-            page.goto(authorize, wait_until="load")
-            assert page.locator("h1").inner_text() == "Sign in"
-            # The error page after a wrong password, and the page in Spanish.
-            page.get_by_label("Username").fill("mlopez")
-            page.get_by_label("Password").fill("not the right password")
-            page.get_by_role("button", name="Sign in").click()
-            page.get_by_role("alert").wait_for()
-            page.goto(authorize + "&ui_locales=es", wait_until="load")
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        page = _page(browser, log)
+        page.goto(authorize, wait_until="load")
+        assert page.locator("h1").inner_text() == "Sign in"
+        # The error page after a wrong password, and the page in Spanish.
+        page.get_by_label("Username").fill("mlopez")
+        page.get_by_label("Password").fill("not the right password")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("alert").wait_for()
+        page.goto(authorize + "&ui_locales=es", wait_until="load")
     assert log.blocked == []
     assert len(log.local) >= 3

@@ -10,7 +10,6 @@ screenshot is kept in artifacts/ (docs/signin.md's picture comes from it).
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import jwt
 import pytest
-from playwright.sync_api import ViewportSize, sync_playwright
+from playwright.sync_api import ViewportSize
 from requests_oauthlib import OAuth2Session
 
 from kiosk.audit import Actor
@@ -26,15 +25,12 @@ from kiosk.db.migrate import upgrade
 from kiosk.signin import store
 
 from support.builders import GOOD_PASSWORD, add_account, make_context
+from support.chromium import launch_chromium
 from support.serve_process import free_port
 from support.signin_server import SigninProcess, start_signin
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 VIEWPORT: ViewportSize = {"width": 1000, "height": 760}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
@@ -74,14 +70,6 @@ class RelyingParty:
 
 
 @pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Debian's chromium is missing ({CHROMIUM}): install the chromium "
-                    "package (scripts/test.sh does)", pytrace=False)
-    return CHROMIUM
-
-
-@pytest.fixture
 def relying_party() -> Iterator[RelyingParty]:
     with RelyingParty() as party:
         yield party
@@ -105,7 +93,7 @@ def provider_with_portal(tmp_path: Path, relying_party: RelyingParty
 
 
 def test_a_portal_signs_a_guardian_in_through_chromium(
-        chromium: Path, relying_party: RelyingParty,
+        relying_party: RelyingParty,
         provider_with_portal: tuple[SigninProcess, store.NewClient],
         monkeypatch: pytest.MonkeyPatch) -> None:
     provider, portal = provider_with_portal
@@ -118,23 +106,19 @@ def test_a_portal_signs_a_guardian_in_through_chromium(
     authorize_url, state = session.authorization_url(discovery["authorization_endpoint"],
                                                      nonce=nonce)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(authorize_url)
-            assert page.locator("h1").inner_text() == "Sign in"
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "signin-login.png"))
-            # Keyboard only: the username field has the focus when the page opens.
-            page.keyboard.type("mlopez")
-            page.keyboard.press("Tab")
-            page.keyboard.type(GOOD_PASSWORD)
-            with page.expect_navigation(url=f"{relying_party.redirect_uri}**"):
-                page.keyboard.press("Enter")
-            assert "Signed in to the portal" in page.content()
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(authorize_url)
+        assert page.locator("h1").inner_text() == "Sign in"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "signin-login.png"))
+        # Keyboard only: the username field has the focus when the page opens.
+        page.keyboard.type("mlopez")
+        page.keyboard.press("Tab")
+        page.keyboard.type(GOOD_PASSWORD)
+        with page.expect_navigation(url=f"{relying_party.redirect_uri}**"):
+            page.keyboard.press("Enter")
+        assert "Signed in to the portal" in page.content()
 
     # (Chromium also asks the portal for /favicon.ico.)
     callback = next(c for c in relying_party.callbacks
@@ -155,7 +139,7 @@ def test_a_portal_signs_a_guardian_in_through_chromium(
 
 
 def test_a_wrong_password_shows_the_error_summary_to_a_screen_reader(
-        chromium: Path, relying_party: RelyingParty,
+        relying_party: RelyingParty,
         provider_with_portal: tuple[SigninProcess, store.NewClient],
         monkeypatch: pytest.MonkeyPatch) -> None:
     provider, portal = provider_with_portal
@@ -163,16 +147,12 @@ def test_a_wrong_password_shows_the_error_summary_to_a_screen_reader(
     session = OAuth2Session(portal.client_id, redirect_uri=relying_party.redirect_uri,
                             scope=["openid"], pkce="S256")
     authorize_url, _state = session.authorization_url(f"{provider.base_url}/authorize")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(authorize_url)
-            page.get_by_label("Username").fill("mlopez")
-            page.get_by_label("Password").fill("not the right password")
-            page.get_by_role("button", name="Sign in").click()
-            alert = page.get_by_role("alert")
-            assert "The username or password is not right" in alert.inner_text()
-            assert not [c for c in relying_party.callbacks if "/callback" in c]
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(authorize_url)
+        page.get_by_label("Username").fill("mlopez")
+        page.get_by_label("Password").fill("not the right password")
+        page.get_by_role("button", name="Sign in").click()
+        alert = page.get_by_role("alert")
+        assert "The username or password is not right" in alert.inner_text()
+        assert not [c for c in relying_party.callbacks if "/callback" in c]

@@ -13,4 +13,5 @@ shutdown that takes every session process down with the server.
     gate.py         the password gate: sign-in form, signed cookie
     session.py      one browser session's app process (own process group, always reaped)
     server.py       the textual-serve Server subclass that ties it together
+    serve_private.py  every use of textual-serve's private API (checked on upgrade)
 """

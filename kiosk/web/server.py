@@ -42,6 +42,7 @@ from kiosk.web.pages import (
     sign_in_page,
     too_many_attempts_page,
 )
+from kiosk.web.serve_private import textual_serve_application
 from kiosk.web.session import SessionProcess
 
 log = logging.getLogger("kiosk.web")
@@ -105,14 +106,15 @@ class KioskServer(Server):
         # Every session process not yet known to have ended: the last safety net.
         self._processes: set[SessionProcess] = set()
 
-    # --- textual-serve hooks ---------------------------------------------------------
+    # --- textual-serve's public hooks, and the application ------------------------------
     def initialize_logging(self) -> None:
         """Plain log lines on stderr (textual-serve's handler prints local variables)."""
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(name)s: %(message)s")
 
-    async def _make_app(self) -> web.Application:
-        app = await super()._make_app()
+    async def make_application(self) -> web.Application:
+        """textual-serve's application, with our middleware, routes and headers added."""
+        app = await textual_serve_application(self)
         app.middlewares.append(self._gate_middleware())
         app.middlewares.append(self._busy_middleware())
         if self.gate is not None:
@@ -179,7 +181,7 @@ class KioskServer(Server):
             if terminal is not None:
                 log.info("session %s is terminal %s", process.app_service_id[:8], terminal)
             await process.start(width, height)
-            await self._process_messages(websocket, process)
+            await self.relay_messages(websocket, process)
         except (TimeoutError, ConnectionError) as error:
             log.info("a session connection ended: %s", type(error).__name__)
         except Exception:
@@ -197,9 +199,11 @@ class KioskServer(Server):
                     self._processes.discard(process)
         return websocket
 
-    async def _process_messages(self, websocket: web.WebSocketResponse,
-                                app_service: Any) -> None:
-        """textual-serve's message loop, with terminal sizes clamped."""
+    async def relay_messages(self, websocket: web.WebSocketResponse,
+                             app_service: SessionProcess) -> None:
+        """The browser's messages to the session: textual-serve's message loop (its
+        `_process_messages`, which only its own `handle_websocket` calls), with bad
+        messages skipped and terminal sizes clamped."""
         async for message in websocket:
             if message.type != WSMsgType.TEXT:
                 continue
@@ -348,7 +352,7 @@ class KioskServer(Server):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.request_exit)
-        app = await self._make_app()
+        app = await self.make_application()
         runner = web.AppRunner(app, handle_signals=False,
                                shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS)
         await runner.setup()

@@ -1,6 +1,6 @@
 """One browser session's app process, on top of textual-serve's `AppService`.
 
-What we change, by overriding its hooks:
+What we change, through the process hook of serve_private.AppServiceHooks:
 - the environment is the allowlisted one from `environment.py`, not a server copy;
 - the process is started from an argument list (no shell) in its own process group,
   so Ctrl+C in the server's terminal does not reach it and we can end the whole group;
@@ -25,10 +25,10 @@ import sys
 from asyncio.subprocess import Process
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 from kiosk.web.environment import with_textual_serve_variables
+from kiosk.web.serve_private import AppServiceHooks
 
 log = logging.getLogger("kiosk.web")
 
@@ -45,7 +45,7 @@ def _die_with_server() -> None:  # pragma: no cover - runs in the child before e
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-class SessionProcess(AppService):
+class SessionProcess(AppServiceHooks):
     def __init__(
         self,
         argv: Sequence[str],
@@ -64,14 +64,12 @@ class SessionProcess(AppService):
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        process = self.app_process
+        return process.pid if process is not None else None
 
-    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
-        textual_serve_copy = super()._build_environment(width=width, height=height)
-        return with_textual_serve_variables(self._session_environment, textual_serve_copy)
-
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
-        environment = self._build_environment(width=width, height=height)
+    async def open_app_process(self, textual_serve_environment: dict[str, str]) -> Process:
+        environment = with_textual_serve_variables(self._session_environment,
+                                                   textual_serve_environment)
         process = await asyncio.create_subprocess_exec(
             *self._argv,
             stdin=asyncio.subprocess.PIPE,
@@ -86,9 +84,6 @@ class SessionProcess(AppService):
         silent = asyncio.StreamReader()
         silent.feed_eof()
         process.stderr = silent
-        assert process.stdin is not None
-        self._process = process
-        self._stdin = process.stdin
         log.info("session %s started (pid %s)", self.app_service_id[:8], process.pid)
         return process
 
@@ -102,7 +97,8 @@ class SessionProcess(AppService):
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.returncode is None
+        process = self.app_process
+        return process is not None and process.returncode is None
 
     async def _stop_once(self) -> None:
         try:
@@ -114,7 +110,7 @@ class SessionProcess(AppService):
             await self._end_process()
 
     async def _end_process(self) -> None:
-        process = self._process
+        process = self.app_process
         if process is None:
             return
         if process.returncode is None:

@@ -23,31 +23,24 @@ worker at the parent's first key press or click (cold start target), or by the f
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
-import sys
 import threading
-import time
-import traceback
-from collections import deque
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.theme import Theme
-from textual.worker import WorkerFailed
 
-from kiosk.app_base import AppBase
+from kiosk.app_base import HIGH_CONTRAST_THEME, KIOSK_THEME, AppBase
 from kiosk.clock import Clock, SystemClock
 from kiosk.flow import INITIAL_STATE, Event, State, TransitionRefused, next_state
 from kiosk.i18n import DEFAULT_LANGUAGE, translator
 from kiosk.security.policy import PasswordPolicy
 from kiosk.settings import Settings, load_settings
 from kiosk.speech import utterances as speech
+from kiosk.textual_private import give_empty_result_callback
 from screens.base import KioskScreen, ScreenContext
 from screens.close_kiosk_dialog import StaffExitDialog
 from screens.idle_warning import IdleWarning
@@ -69,32 +62,16 @@ SPEECH_KEY = "f1"
 SPEECH_REPEAT_SECONDS = 0.6
 # The idle countdown says how long is left when it passes these.
 IDLE_SPOKEN_SECONDS = (10, 5)
-INACTIVITY_CHECK_SECONDS = 1.0
 # A browser session left on the welcome screen this long is closed, freeing its seat.
 BROWSER_WELCOME_IDLE_SECONDS = 10 * 60
 # More unexpected errors than this within the window: the kiosk gives up and exits.
 MAX_RECOVERIES = 3
-RECOVERY_WINDOW_SECONDS = 60.0
 # Printed on the terminal after the kiosk has closed, whatever the language was then.
 STOPPED_MESSAGE = ("The kiosk stopped after an unexpected error. Please see the front desk.\n"
                    "El quiosco se detuvo por un error inesperado. Por favor, pase por la "
                    "recepción.")
 
 log = logging.getLogger("kiosk.app")
-
-KIOSK_THEME = Theme(
-    name="kiosk", primary="#3b82f6", secondary="#64748b", accent="#fbbf24",
-    warning="#f59e0b", error="#f87171", success="#4ade80", foreground="#e5e7eb",
-    background="#0f172a", surface="#1e293b", panel="#334155", dark=True)
-HIGH_CONTRAST_THEME = Theme(
-    name="kiosk-high-contrast", primary="#ffff00", secondary="#ffffff", accent="#ffff00",
-    warning="#ffff00", error="#ff6060", success="#00ff00", foreground="#ffffff",
-    background="#000000", surface="#000000", panel="#000000", dark=True,
-    luminosity_spread=0.0, text_alpha=1.0)
-
-# Input that counts as "someone is here". Mouse movement alone does not.
-_ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown,
-                    events.MouseScrollUp, events.Paste)
 
 
 class KioskApp(AppBase):
@@ -118,17 +95,23 @@ class KioskApp(AppBase):
         Binding(CONTRAST_KEY, "toggle_contrast", show=False, priority=True),
         Binding(SPEECH_KEY, "speech_key", show=False, priority=True),
     ]
+    START_THEME = KIOSK_THEME.name
+    # The crash handler (AppBase): recover up to MAX_RECOVERIES times a minute.
+    APP_NAME = "kiosk"
+    CRASH_MESSAGE = STOPPED_MESSAGE
+    MAX_RECOVERIES = MAX_RECOVERIES
+    CRASH_LOG = log
+    RECOVERY_NOTE = "the session was wiped and the kiosk went back to the start"
 
     def __init__(self, *, settings: Settings | None = None,
                  services: ParentServices | None = None, clock: Clock | None = None,
                  terminal: str | None = None, browser_client: str | None = None) -> None:
-        super().__init__()
         if settings is None:
             settings = services.settings if services is not None else load_settings()
         if clock is None:
             clock = services.context.clock if services is not None else SystemClock()
+        super().__init__(clock=clock)
         self.settings = settings
-        self.clock = clock
         self.terminal = terminal or (services.terminal if services is not None else "kiosk")
         self.browser_client = browser_client
         self.policy = PasswordPolicy.from_settings(settings)
@@ -137,7 +120,6 @@ class KioskApp(AppBase):
         self.flow_state: State = INITIAL_STATE
         self.language = DEFAULT_LANGUAGE
         self.high_contrast = False
-        self.last_input_at: datetime = clock.now()
         self.idle_warning: IdleWarning | None = None
         # What the current parent's screens need; forgotten on the way back to welcome.
         self.session_account: AccountView | None = None
@@ -153,12 +135,6 @@ class KioskApp(AppBase):
         self._speech_possible = True  # espeak-ng was found when last looked for
         if self.speech_at_start:
             self.speech_on = self._speech_available()
-        # Monotonic times of recent unexpected errors (not the kiosk clock: a FakeClock
-        # that stands still must not make every error look like a burst).
-        self.unexpected_errors: deque[float] = deque(maxlen=MAX_RECOVERIES + 1)
-        self.register_theme(KIOSK_THEME)
-        self.register_theme(HIGH_CONTRAST_THEME)
-        self.theme = KIOSK_THEME.name
 
     # --- services -------------------------------------------------------------------
     def parent_services(self) -> ParentServices:
@@ -239,11 +215,11 @@ class KioskApp(AppBase):
         the default screen is not pushed, so it gets an empty one here.
         """
         welcome = self._build_screen(INITIAL_STATE, None, None, None)
-        welcome._push_result_callback(self, None)
+        give_empty_result_callback(welcome, self)
         return welcome
 
     def on_mount(self) -> None:
-        self.set_interval(INACTIVITY_CHECK_SECONDS, self.check_inactivity)
+        self.start_idle_watch(self.check_inactivity)
         if self.speech_at_start and not self.speech_on:
             self._speech_missing()
 
@@ -398,11 +374,8 @@ class KioskApp(AppBase):
         self._speech_key_at = None
 
     # --- idle timeout -----------------------------------------------------------------
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, _ACTIVITY_EVENTS):
-            self.last_input_at = self.clock.now()
-            self._start_warm_up()
-        await super().on_event(event)
+    def activity_seen(self) -> None:
+        self._start_warm_up()
 
     @property
     def is_pristine(self) -> bool:
@@ -416,7 +389,7 @@ class KioskApp(AppBase):
 
         Runs every second from a timer; tests advance a FakeClock and call it directly.
         """
-        idle = (self.clock.now() - self.last_input_at).total_seconds()
+        idle = self.idle_seconds()
         if (self.browser_client is not None and self.flow_state is INITIAL_STATE
                 and idle >= BROWSER_WELCOME_IDLE_SECONDS):
             self.exit()  # textual-serve then closes the visitor's WebSocket
@@ -488,68 +461,11 @@ class KioskApp(AppBase):
         if verified:
             self.exit()
 
-    # --- unexpected errors --------------------------------------------------------------
-    async def _dispatch_message(self, message: Message) -> None:
-        """The app's own handlers: an error must not end its message loop (Textual's
-        loop stops at the first one), so it is handled here and the loop goes on."""
-        try:
-            await super()._dispatch_message(message)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            self._handle_exception(error)
-
-    def _handle_exception(self, error: Exception) -> None:
-        """Every unexpected error on the event loop comes here (Textual's hook).
-
-        Instead of Textual's crash report: one log line, the session wiped, the
-        welcome screen. A screen whose handler failed has stopped taking messages;
-        it is replaced too. Errors that keep coming, or come while the kiosk starts or
-        closes, end it with a plain one-line message and exit status 1.
-        """
-        what = _describe(error)
-        if self._exit or not self.is_running:
-            log.error("unexpected error %s while the kiosk was starting or closing", what)
-            self._return_code = 1
-            return
-        if self._too_many_errors():
-            log.error("unexpected error %s, again: the kiosk stops", what)
-            self.exit(return_code=1, message=STOPPED_MESSAGE)
-            return
-        log.error("unexpected error %s; the session was wiped and the kiosk went back "
-                  "to the start", what)
-        self.call_later(self._recover)
-
-    def _fatal_error(self) -> None:
-        """Textual's crash report (a traceback with local variables) is never shown."""
-        error = sys.exc_info()[1]
-        self._handle_exception(error if isinstance(error, Exception) else RuntimeError())
-
-    def _too_many_errors(self) -> bool:
-        """Record one error; True when they come too fast to keep recovering."""
-        now = time.monotonic()
-        self.unexpected_errors.append(now)
-        return (len(self.unexpected_errors) > MAX_RECOVERIES
-                and now - self.unexpected_errors[0] <= RECOVERY_WINDOW_SECONDS)
-
-    def _recover(self) -> None:
+    # --- unexpected errors (AppBase's crash handler calls this) ------------------------
+    def recover_from_error(self) -> None:
         """Back to a clean welcome screen, as after an idle timeout."""
         self.idle_warning = None
         self.advance(Event.IDLE_TIMEOUT)
-
-
-def _describe(error: BaseException) -> str:
-    """The error's type and where it was raised: never its message or local variables,
-    which may hold what a parent typed."""
-    if isinstance(error, WorkerFailed):
-        error = error.error
-    where = ""
-    frames = traceback.extract_tb(error.__traceback__)
-    if frames:
-        last = frames[-1]
-        module = last.filename.replace("\\", "/").rsplit("/", 2)[-2:]
-        where = f" in {'/'.join(module)}:{last.lineno} ({last.name})"
-    return f"{type(error).__name__}{where}"
 
 
 def __getattr__(name: str) -> Any:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from typing import ClassVar
 
-from textual import events, on
+from textual import on
 from textual.binding import Binding, BindingType
 
 from kiosk.app_base import AppBase
@@ -26,10 +25,6 @@ from kiosk.settings import Settings, load_settings
 from screens.staff.console import ConsoleScreen
 from screens.staff.login import StaffLoginScreen
 from styles import STAFF_SHEET
-
-# Input that counts as the staff member being there (not a mouse merely moving).
-_ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollUp, events.MouseScrollDown,
-             events.Paste)
 
 
 def ssh_client_address(environ: dict[str, str] | None = None) -> str:
@@ -59,35 +54,32 @@ class StaffApp(AppBase):
         Binding("ctrl+c", "help_quit", show=False, system=True),  # says ctrl+q quits
     ]
     IDLE_CHECK_SECONDS: ClassVar[float] = 5.0
-
-    def _fatal_error(self) -> None:
-        """No crash report: Textual's shows local variables, which may hold a temporary
-        password or a key just shown. One plain line instead, and the console closes."""
-        error = sys.exc_info()[1]
-        log.error("the staff console stopped on an unexpected %s", type(error).__name__)
-        self._return_code = 1
-        self.exit(return_code=1, message=CRASH_MESSAGE)
+    # The crash handler (AppBase): no crash report (Textual's shows local variables,
+    # which may hold a temporary password or a key just shown); one plain line, and
+    # the console closes.
+    APP_NAME: ClassVar[str] = "staff console"
+    CRASH_MESSAGE: ClassVar[str] = CRASH_MESSAGE
+    CRASH_LOG: ClassVar[logging.Logger] = log
 
     def __init__(self, *, settings: Settings | None = None,
                  context: ServiceContext | None = None, clock: Clock | None = None,
                  client_address: str | None = None) -> None:
-        super().__init__()
         if settings is None:
             settings = context.settings if context is not None else load_settings()
+        context = (context if context is not None
+                   else ServiceContext.from_settings(settings, clock=clock))
+        super().__init__(clock=clock if clock is not None else context.clock)
         self.settings = settings
-        self.context = (context if context is not None
-                        else ServiceContext.from_settings(settings, clock=clock))
-        self.clock: Clock = clock if clock is not None else self.context.clock
+        self.context = context
         self.client_address = (client_address if client_address is not None
                                else ssh_client_address())
         self.services: StaffServices | None = None
-        self._last_activity = self.clock.now()
 
     # --- screens --------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.push_screen(self._login_screen())
-        self.set_interval(self.IDLE_CHECK_SECONDS, self.check_idle_timeout, name="staff-idle")
+        self.start_idle_watch(self.check_idle_timeout)
         # The stand-in hash for unknown usernames, made while the login screen shows.
         self.run_worker(self.context.hashing.prepare, thread=True, group="warm-up",
                         exit_on_error=False)
@@ -103,7 +95,7 @@ class StaffApp(AppBase):
     @on(StaffLoginScreen.LoggedIn)
     async def _logged_in(self, message: StaffLoginScreen.LoggedIn) -> None:
         self.services = StaffServices(self.context, message.session, self.client_address)
-        self._last_activity = self.clock.now()
+        self.last_input_at = self.clock.now()
         await self.switch_screen(ConsoleScreen(self.services, self.settings))
 
     @on(ConsoleScreen.LogOutRequested)
@@ -120,17 +112,11 @@ class StaffApp(AppBase):
 
     # --- idle timeout -----------------------------------------------------------------
 
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, _ACTIVITY):
-            self._last_activity = self.clock.now()
-        await super().on_event(event)
-
     async def check_idle_timeout(self) -> None:
         """Called every few seconds; tests call it after moving a FakeClock."""
-        idle = (self.clock.now() - self._last_activity).total_seconds()
-        if idle < self.settings.staff_idle_seconds:
+        if self.idle_seconds() < self.settings.staff_idle_seconds:
             return
-        self._last_activity = self.clock.now()
+        self.last_input_at = self.clock.now()
         if self.services is None and not self._login_form_started():
             return
         minutes = self.settings.staff_idle_seconds // 60

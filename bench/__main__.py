@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import cold_start, district, key_issue, login, lookups, roster_import, ui_stall
+from bench import cold_start, district, floor, key_issue, login, lookups, roster_import, ui_stall
 from bench.databases import Databases, PostgresDatabases, SqliteDatabases
 from bench.report import MET, MISSED, Row, ms, preamble, progress, render
 
@@ -87,6 +87,7 @@ def district_rows(databases: Databases, work: Path, args: argparse.Namespace,
         return rows
     if "import" in args.only:
         rows["import"], imported = roster_import.run(databases, large, args.rounds)
+        rows["import"] += floor.run_import(databases, large, args.rounds)
     else:
         imported = databases.migrated("import")
         district.populate(imported, large)
@@ -95,7 +96,7 @@ def district_rows(databases: Databases, work: Path, args: argparse.Namespace,
     key_rows, keyed, issued = key_issue.run(databases, imported, large,
                                             args.rounds if "keys" in args.only else 1)
     if "keys" in args.only:
-        rows["keys"] = key_rows
+        rows["keys"] = key_rows + floor.run_keys(databases, imported, large, args.rounds)
     if "lookups" in args.only:
         small_url = databases.migrated("small")
         district.populate(small_url, small)

@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import pwd
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -153,16 +154,60 @@ def _escape(char: str) -> str:
 
 def print_json(document: Any) -> None:
     """One JSON document; control and format characters in strings as \\u escapes."""
-    text = json.dumps(_plain(document), ensure_ascii=False, indent=2)
+    text = _indented_json(_plain(document))
     if not text.isprintable():
         # Outside strings JSON has only newlines and spaces; inside, \\uXXXX is the same
         # character to a parser, and nothing a terminal would act on.
-        text = "".join(f"\\u{ord(c):04x}" if c != "\n" and _is_invisible(c) and ord(c) < 0x10000
-                       else c for c in text)
+        text = _json_invisible().sub(_json_escape, text)
     click.echo(text)
 
 
+@functools.cache
+def _json_invisible() -> re.Pattern[str]:
+    """Every invisible character that a \\uXXXX escape can name, but the newline.
+
+    One regular expression scans 150,000 issued keys in milliseconds, where a test of
+    each character took seconds.
+    """
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        if code != 0x0A and _is_invisible(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return re.compile("[" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges)
+                      + "]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _indented_json(document: Any) -> str:
+    """`json.dumps(document, ensure_ascii=False, indent=2)`, the very same text.
+
+    The standard library indents in pure Python; a list of flat records (150,000 issued
+    keys, an audit log) is laid out here instead, each value by its C encoder.
+    """
+    if not (isinstance(document, list) and document
+            and all(type(item) is dict and item and all(type(name) is str and type(value) in
+                                                        _SCALARS for name, value in item.items())
+                    for item in document)):
+        return json.dumps(document, ensure_ascii=False, indent=2)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    return "[\n" + ",\n".join(
+        "  {\n" + ",\n".join(f"    {encode(name)}: {encode(value)}"
+                             for name, value in item.items()) + "\n  }"
+        for item in document) + "\n]"
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most values: no dataclass, date or container to convert
+        return value
     if is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in asdict(value).items()}
     if isinstance(value, datetime):

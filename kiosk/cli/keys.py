@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -57,11 +58,16 @@ def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
     else:
         # The expiry as the letters show it: in the district's time zone, named.
         zone, zone_name = context.settings.zone, context.settings.timezone
+        expiry: dict[datetime, str] = {}  # a bulk issue gives every key the same expiry
+        lines = []
         for key in issued:
-            click.echo(f"{visible(key.guardian_id)}\t{visible(key.guardian_name)}\t"
-                       f"{key.activation_key}\t"
-                       f"expires {key.expires_at.astimezone(zone):%Y-%m-%d %H:%M} "
-                       f"({zone_name})")
+            if key.expires_at not in expiry:
+                local = key.expires_at.astimezone(zone)
+                expiry[key.expires_at] = f"expires {local:%Y-%m-%d %H:%M} ({zone_name})"
+            lines.append(f"{visible(key.guardian_id)}\t{visible(key.guardian_name)}\t"
+                         f"{key.activation_key}\t{expiry[key.expires_at]}")
+        if lines:  # one write: 150,000 lines one echo at a time took seconds
+            click.echo("\n".join(lines))
     if pdf is not None:
         from kiosk.audit import Action
         from kiosk.letters import write_letters

@@ -21,10 +21,12 @@ GROUP_SIZE = 5
 _BASE = len(ALPHABET)
 _BODY_BYTES = 15  # 120 bits: exactly 24 symbols of 5 bits, so base32 needs no padding
 _INDEX = {symbol: index for index, symbol in enumerate(ALPHABET)}
+_SYMBOLS = frozenset(ALPHABET)
 # RFC 4648 base32 symbol n -> our symbol n: the same 5-bit values, Crockford's letters.
 _FROM_RFC4648 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET)
 # What a symbol of value v adds to the Luhn sum when doubled: 2v with the carry added back.
 _DOUBLED = tuple(2 * v // _BASE + 2 * v % _BASE for v in range(_BASE))
+_DOUBLED_OF = {symbol: _DOUBLED[index] for symbol, index in _INDEX.items()}
 # Crockford's reading rules: letters people confuse with digits mean the digit.
 _LOOKALIKES = {"I": "1", "L": "1", "O": "0"}
 # Hyphen-like characters that word processors and phones substitute for "-".
@@ -56,11 +58,11 @@ def check_symbol(body: str) -> str:
     is caught; that holds only because the base is even.
     """
     try:
-        values = [_INDEX[symbol] for symbol in body]
+        # From the right: the last symbol is doubled, the one before it is not, and so on.
+        total = (sum(map(_DOUBLED_OF.__getitem__, body[-1::-2]))
+                 + sum(map(_INDEX.__getitem__, body[-2::-2])))
     except KeyError:
         raise ValueError("a key body may only contain ALPHABET symbols") from None
-    # From the right: the last symbol is doubled, the one before it is not, and so on.
-    total = sum(_DOUBLED[value] for value in values[-1::-2]) + sum(values[-2::-2])
     return ALPHABET[(_BASE - total % _BASE) % _BASE]
 
 
@@ -68,7 +70,7 @@ def format_key(canonical: str) -> str:
     """`7KQ2M-XR4TB-9HCJD-0WNEA-6PV3F`: five groups of five, as printed on the letter."""
     if len(canonical) != KEY_LENGTH:
         raise ValueError(f"a canonical key has {KEY_LENGTH} symbols")
-    return "-".join(canonical[i:i + GROUP_SIZE] for i in range(0, KEY_LENGTH, GROUP_SIZE))
+    return "-".join([canonical[i:i + GROUP_SIZE] for i in range(0, KEY_LENGTH, GROUP_SIZE)])
 
 
 def normalize_key(raw: str) -> str:
@@ -108,6 +110,6 @@ def key_digest(canonical: str) -> str:
     if len(canonical) not in (BODY_LENGTH, KEY_LENGTH):
         raise ValueError(f"a canonical key has {BODY_LENGTH} or {KEY_LENGTH} symbols")
     body = canonical[:BODY_LENGTH]
-    if any(symbol not in _INDEX for symbol in body):
+    if not _SYMBOLS.issuperset(body):  # one C-level scan: bulk issue digests 150,000
         raise ValueError("a canonical key may only contain ALPHABET symbols")
     return hashlib.sha256(body.encode("ascii")).hexdigest()

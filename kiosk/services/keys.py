@@ -1,7 +1,8 @@
 """Issuing and revoking activation keys. Only the SHA-256 digest is stored.
 
-Issuing a key revokes the guardian's earlier unused keys (reissue). Bulk issue uses
-Core executemany so 150,000 guardians take seconds, not minutes.
+Issuing a key revokes the guardian's earlier unused keys (reissue). Bulk issue writes
+its rows through the driver's bulk path (`kiosk.db.bulk`), so 150,000 guardians take
+seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ def _issue(session: Session, ctx: ServiceContext, actor: Actor, guardians: list[
     total = len(guardians)
     issued: list[IssuedKey | None] = [None] * total
     by_id = sorted(range(total), key=lambda index: guardians[index].id)
+    issued_by = actor.name[:64]
+    audit_event = _audit_row(actor, now, Action.KEY_ISSUE, 0)
     for start in range(0, total, BULK_CHUNK):
         chunk = by_id[start:start + BULK_CHUNK]
         ids = [guardians[index].id for index in chunk]
@@ -120,8 +123,8 @@ def _issue(session: Session, ctx: ServiceContext, actor: Actor, guardians: list[
             guardian = guardians[index]
             key_rows.append({"guardian_id": guardian.id, "digest": key_digest(key),
                              "issued_at": now, "expires_at": expires,
-                             "issued_by": actor.name[:64]})
-            audit_rows.append(_audit_row(actor, now, Action.KEY_ISSUE, guardian.id))
+                             "issued_by": issued_by})
+            audit_rows.append({**audit_event, "guardian_id": guardian.id})
             issued[index] = IssuedKey(
                 guardian_id=guardian.sourced_id,
                 guardian_name=f"{guardian.given_name} {guardian.family_name}".strip(),

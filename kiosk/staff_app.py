@@ -4,27 +4,33 @@ The SSH key is the first factor; the console asks for the staff password. After
 `staff_idle_seconds` (15 min) without a key press or click, it returns to the login
 screen with every screen, field and notification of the session gone. Each action
 is audited by the services with the staff username and the SSH client address.
+
+Start-up is kept light, as the clerk waits for it at every login: the login screen
+paints first, and a thread worker then brings in the database, SQLAlchemy and argon2.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import ClassVar
+import threading
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.binding import Binding, BindingType
 
 from kiosk.app_base import AppBase
-from kiosk.audit import Actor
-from kiosk.clock import Clock
-from kiosk.services.context import ServiceContext
-from kiosk.services.staff import StaffServices, staff_log_in
+from kiosk.audit_records import Actor
+from kiosk.clock import Clock, SystemClock
 from kiosk.services.views import StaffSession
 from kiosk.settings import Settings, load_settings
 from screens.staff.console import ConsoleScreen
 from screens.staff.login import StaffLoginScreen
 from styles import STAFF_SHEET
+
+if TYPE_CHECKING:  # loaded after the first frame, by the warm-up worker
+    from kiosk.services.context import ServiceContext
+    from kiosk.services.staff import StaffServices
 
 
 def ssh_client_address(environ: dict[str, str] | None = None) -> str:
@@ -66,11 +72,14 @@ class StaffApp(AppBase):
                  client_address: str | None = None) -> None:
         if settings is None:
             settings = context.settings if context is not None else load_settings()
-        context = (context if context is not None
-                   else ServiceContext.from_settings(settings, clock=clock))
-        super().__init__(clock=clock if clock is not None else context.clock)
+        if clock is None:
+            clock = context.clock if context is not None else SystemClock()
+        super().__init__(clock=clock)
         self.settings = settings
-        self.context = context
+        # Built after the first frame by the warm-up worker (SQLAlchemy and argon2 are
+        # not on the login screen's path), or by whatever needs it first.
+        self._services_context = context
+        self._services_context_lock = threading.Lock()
         self.client_address = (client_address if client_address is not None
                                else ssh_client_address())
         self.services: StaffServices | None = None
@@ -80,20 +89,43 @@ class StaffApp(AppBase):
     def on_mount(self) -> None:
         self.push_screen(self._login_screen())
         self.start_idle_watch(self.check_idle_timeout)
-        # The stand-in hash for unknown usernames, made while the login screen shows.
-        self.run_worker(self.context.hashing.prepare, thread=True, group="warm-up",
-                        exit_on_error=False)
+        # The database code and the stand-in hash for unknown usernames come in once the
+        # login screen is painted, while the staff member types.
+        self.call_after_refresh(self.run_worker, self._warm_up, thread=True, group="warm-up",
+                                exit_on_error=False, name="warm up")
+
+    @property
+    def context(self) -> ServiceContext:
+        """The services' context, built on first use (blocking: from a thread worker)."""
+        with self._services_context_lock:
+            if self._services_context is None:
+                from kiosk.services.context import ServiceContext
+
+                self._services_context = ServiceContext.from_settings(self.settings,
+                                                                      clock=self.clock)
+            return self._services_context
+
+    def _warm_up(self) -> None:
+        """What a login needs, ready before the staff member presses Enter. A login that
+        comes first waits for it: the stand-in hash is made by the first check of either
+        kind, so a wrong username still costs what a right one does."""
+        self.context.hashing.prepare()
+        import kiosk.services.staff  # noqa: F401
 
     def _login_screen(self, notice: str = "") -> StaffLoginScreen:
         return StaffLoginScreen(self._log_in, notice)
 
     def _log_in(self, username: str, password: str) -> StaffSession:
         """Runs in a thread worker of the login screen."""
+        from kiosk.services.staff import staff_log_in
+
         actor = Actor(name="staff-console", client_address=self.client_address)
         return staff_log_in(self.context, actor, username, password)
 
     @on(StaffLoginScreen.LoggedIn)
     async def _logged_in(self, message: StaffLoginScreen.LoggedIn) -> None:
+        from kiosk.services.staff import StaffServices
+
         self.services = StaffServices(self.context, message.session, self.client_address)
         self.last_input_at = self.clock.now()
         await self.switch_screen(ConsoleScreen(self.services, self.settings))

@@ -8,7 +8,6 @@ locked". Each child is a fresh interpreter started with multiprocessing "spawn"
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -35,12 +34,11 @@ from support.builders import (
     issue_key,
     make_context,
 )
+from support.processes import SPAWN, run_released
 
 pytestmark = pytest.mark.slow
 
-SPAWN = multiprocessing.get_context("spawn")
 RACERS = 8
-RESULT_TIMEOUT = 180  # seconds; a safety net against a hung child, never a timing assertion
 LOCKED_MESSAGE = "database is locked"
 
 
@@ -49,29 +47,6 @@ def ctx(migrated_database_url: str) -> Iterator[ServiceContext]:
     context = make_context(migrated_database_url)
     yield context
     context.database.dispose()
-
-
-def _run(target: Any, argument_lists: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """Start one spawn process per argument tuple, released together; return their reports.
-
-    Each tuple is completed with the shared barrier and result queue.
-    """
-    barrier = SPAWN.Barrier(len(argument_lists))
-    results: Any = SPAWN.Queue()
-    processes = [SPAWN.Process(target=target, args=(*args, barrier, results))
-                 for args in argument_lists]
-    for process in processes:
-        process.start()
-    try:
-        reports = [results.get(timeout=RESULT_TIMEOUT) for _ in processes]
-    finally:
-        for process in processes:
-            process.join(timeout=RESULT_TIMEOUT)
-            if process.is_alive():
-                process.kill()
-                process.join()
-    assert [p.exitcode for p in processes] == [0] * len(processes)
-    return reports
 
 
 def _key_row(ctx: ServiceContext, raw_key: str) -> ActivationKey:
@@ -106,7 +81,7 @@ def test_eight_processes_redeeming_one_key_make_exactly_one_account(
     family = add_family(ctx)
     key = issue_key(ctx, family.guardian_ids[0])
 
-    reports = _run(worker_process.redeem, [
+    reports = run_released(worker_process.redeem, [
         (migrated_database_url, f"racer{i}", key, f"racer{i}", GOOD_PASSWORD)
         for i in range(RACERS)])
 
@@ -150,7 +125,7 @@ def test_eight_processes_claiming_one_username_make_one_winner_and_keep_the_othe
     # The same name in eight spellings: usernames are unique case-insensitively.
     spellings = ["Sunny", "sunny", "SUNNY", "sUnny", "suNny", "sunNy", "sunnY", "SuNnY"]
 
-    reports = _run(worker_process.redeem, [
+    reports = run_released(worker_process.redeem, [
         (migrated_database_url, label, key, spellings[i], GOOD_PASSWORD)
         for i, (label, key) in enumerate(keys_by_label.items())])
 
@@ -194,7 +169,7 @@ def test_two_processes_failing_logins_lose_no_update_and_hard_lock_at_exactly_10
     step = timedelta(minutes=16)
     start = FakeClock().now()
 
-    reports = _run(worker_process.fail_logins, [
+    reports = run_released(worker_process.fail_logins, [
         (migrated_database_url, f"p{i}", "target", f"not the password, guess {i}",
          wanted_per_process, 4 * wanted_per_process, ticks, start, step)
         for i in range(2)])
@@ -244,7 +219,7 @@ def test_two_processes_writing_at_once_never_see_database_is_locked(
     guardians = [add_family(ctx, guardians=((f"Writer{i}", "Busy"),)).guardian_ids[0]
                  for i in range(2)]
 
-    reports = _run(worker_process.busy_writer, [
+    reports = run_released(worker_process.busy_writer, [
         (migrated_database_url, f"w{i}", guardians[i], "shared", GOOD_PASSWORD, rounds)
         for i in range(2)])
 

@@ -10,7 +10,6 @@ and staff, on a real SQLite file and a real PostgreSQL server.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -26,12 +25,11 @@ from kiosk.services.throttle import FREE_FAILURES
 
 from support import worker_process
 from support.builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, make_context
+from support.processes import RESULT_TIMEOUT, SPAWN, reap, run_released
 
 pytestmark = pytest.mark.slow
 
-SPAWN = multiprocessing.get_context("spawn")
 GUESSERS = 8
-RESULT_TIMEOUT = 180  # seconds; a safety net against a hung child, never a timing assertion
 STAFF_PASSWORD = "quiet lantern harbor morning tide"
 KINDS = ("parent", "staff")
 
@@ -74,22 +72,9 @@ def _counters(ctx: ServiceContext, kind: str, username: str) -> tuple[int, bool]
 
 def _race(url: str, kind: str, username: str, passwords: list[str]) -> list[dict[str, Any]]:
     """One process per password, released together, each making one login attempt."""
-    barrier = SPAWN.Barrier(len(passwords))
-    results: Any = SPAWN.Queue()
-    processes = [SPAWN.Process(target=worker_process.guess_login,
-                               args=(url, f"g{i}", kind, username, password, barrier, results))
-                 for i, password in enumerate(passwords)]
-    for process in processes:
-        process.start()
-    try:
-        reports = [results.get(timeout=RESULT_TIMEOUT) for _ in processes]
-    finally:
-        for process in processes:
-            process.join(timeout=RESULT_TIMEOUT)
-            if process.is_alive():
-                process.kill()
-                process.join()
-    assert [p.exitcode for p in processes] == [0] * len(processes)
+    reports: list[dict[str, Any]] = run_released(
+        worker_process.guess_login,
+        [(url, f"g{i}", kind, username, password) for i, password in enumerate(passwords)])
     return reports
 
 
@@ -142,10 +127,7 @@ def test_a_correct_password_whose_account_is_locked_after_it_was_read_is_refused
         assert parent_end.poll(RESULT_TIMEOUT), "the child never finished"
         state, outcome = parent_end.recv()
     finally:
-        process.join(timeout=RESULT_TIMEOUT)
-        if process.is_alive():
-            process.kill()
-            process.join()
+        reap([process])
     assert process.exitcode == 0
     assert state == "done"
     assert outcome["chain"] == [], outcome

@@ -13,7 +13,6 @@ compared as a ratio with a wide margin (the difference it guards against is abou
 
 from __future__ import annotations
 
-import multiprocessing
 import statistics
 from typing import Any
 
@@ -24,13 +23,12 @@ from kiosk.security.hashing import PasswordHashing
 
 from support import worker_process
 from support.builders import GOOD_PASSWORD, add_account, make_context
+from support.processes import RESULT_TIMEOUT, SPAWN, reap
 
 pytestmark = pytest.mark.slow
 
-SPAWN = multiprocessing.get_context("spawn")
 RUNS_PER_KIND = 5
 MAX_RATIO = 1.5
-RESULT_TIMEOUT = 180  # seconds; a safety net against a hung child, never the measurement
 KNOWN = "mlopez"
 UNKNOWN = "nobodyhere"
 WRONG_PASSWORD = "not the right password at all"
@@ -44,10 +42,7 @@ def _first_login_seconds(url: str, username: str) -> float:
     try:
         outcome = results.get(timeout=RESULT_TIMEOUT)
     finally:
-        process.join(timeout=RESULT_TIMEOUT)
-        if process.is_alive():
-            process.kill()
-            process.join()
+        reap([process])
     assert process.exitcode == 0
     assert outcome["result"] == "LoginFailed", outcome
     seconds: float = outcome["seconds"]

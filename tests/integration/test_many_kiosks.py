@@ -20,7 +20,6 @@ timeouts that are safety nets, never timed assertions.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -40,12 +39,12 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.throttle import DISTRICT
 
 from support.builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_family, make_context
+from support.processes import run_released
 
 pytestmark = pytest.mark.slow
 
 KIOSKS = 50
 SAFETY_TIMEOUT_S = 300.0
-SPAWN = multiprocessing.get_context("spawn")
 LOCKED = "database is locked"
 
 
@@ -242,20 +241,9 @@ def test_two_kiosk_apps_on_one_sqlite_file_never_show_database_is_locked(
     issued = keys.issue_keys(sqlite_ctx, CLERK, [f.guardian_ids[0] for f in families])
     jobs = [[(issued[n].activation_key, f"lobby{k}user{n:02d}")
              for n in range(k, 2 * SQLITE_ROUNDS, 2)] for k in range(2)]
-    start = SPAWN.Barrier(2)
-    results: Any = SPAWN.Queue()
-    processes = [SPAWN.Process(target=kiosk_process,
-                               args=(sqlite_url, f"lobby-{k}", jobs[k], start,
-                                     results)) for k in range(2)]
-    for process in processes:
-        process.start()
-    try:
-        reports = [results.get(timeout=SAFETY_TIMEOUT_S) for _ in processes]
-    finally:
-        for process in processes:
-            process.join(timeout=SAFETY_TIMEOUT_S)
-            if process.is_alive():
-                process.kill()
+    reports = run_released(kiosk_process,
+                           [(sqlite_url, f"lobby-{k}", jobs[k]) for k in range(2)],
+                           timeout=SAFETY_TIMEOUT_S)
 
     for report in reports:
         assert report["errors"] == [], report

@@ -22,6 +22,7 @@ import tempfile
 import uuid
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import psycopg
 from psycopg import sql
@@ -265,14 +266,17 @@ class PostgresServer:
     @classmethod
     def launch(cls, *, port: int | None = None, bindir: Path | None = None) -> PostgresServer:
         """initdb + start; on failure clean up and raise with the log contents."""
-        server = cls(port=port, bindir=bindir)
+        return cls(port=port, bindir=bindir).init_and_start()
+
+    def init_and_start(self) -> Self:
+        """initdb + start; on failure clean up (the error carries the log contents)."""
         try:
-            server.init()
-            server.start()
+            self.init()
+            self.start()
         except BaseException:
-            server.cleanup()
+            self.cleanup()
             raise
-        return server
+        return self
 
     def __enter__(self) -> PostgresServer:
         return self

@@ -93,10 +93,4 @@ class TlsPostgresServer(PostgresServer):
     def launch_with_password(cls, password: str) -> TlsPostgresServer:
         server = cls()
         server.password = password
-        try:
-            server.init()
-            server.start()
-        except BaseException:
-            server.cleanup()
-            raise
-        return server
+        return server.init_and_start()

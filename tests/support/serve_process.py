@@ -77,12 +77,13 @@ def rss_kib(pid: int) -> int:
 
 
 @dataclass
-class ServeProcess:
+class ServedProcess:
+    """A `kiosk` server process on a local port, its output kept in two files."""
+
     process: subprocess.Popen[bytes]
     port: int
     stdout_path: Path
     stderr_path: Path
-    seen_session_pids: set[int]
 
     @property
     def pid(self) -> int:
@@ -97,6 +98,13 @@ class ServeProcess:
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")
+
+
+@dataclass
+class ServeProcess(ServedProcess):
+    """`kiosk serve`, and the session processes it has been seen to start."""
+
+    seen_session_pids: set[int]
 
     def session_pids(self) -> list[int]:
         pids = children_of(self.pid)

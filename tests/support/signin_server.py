@@ -30,7 +30,7 @@ from kiosk.services.context import ServiceContext
 from kiosk.signin.config import SigninConfig
 from kiosk.signin.web import make_app
 
-from .serve_process import free_port, wait_until
+from .serve_process import ServedProcess, free_port, wait_until
 
 READY_MARKER = "Serving sign-in (OpenID Connect) at "
 PORTAL_REDIRECT = "https://portal.example.org/callback"
@@ -76,22 +76,8 @@ class ThreadedProvider:
         self._thread.join(30)
 
 
-@dataclass
-class SigninProcess:
-    process: subprocess.Popen[bytes]
-    port: int
-    stdout_path: Path
-    stderr_path: Path
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stdout(self) -> str:
-        return self.stdout_path.read_text(errors="replace")
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
+class SigninProcess(ServedProcess):
+    """`kiosk signin serve`."""
 
     def stop(self) -> int:
         if self.process.poll() is None:

@@ -2,9 +2,9 @@
 
 `KioskScreen` drops Screen's default bindings (ctrl+c copies selected text); Tab and
 Shift+Tab are the app's (kiosk.app_base), so they hold on every screen and dialog.
-`FormScreen` runs service calls in a thread worker with a visible busy line, ignores
-a second submit while one runs, and shows expected errors in `#form-error` (and
-nothing else there).
+`FormScreen` runs service calls as thread calls (screens.workers) with a visible busy
+line, ignores a second submit while one runs, and shows errors in `#form-error` (an
+unexpected one as the calm fallback, and nothing else there).
 
 Speech: a screen hands what it wants said to `context.speak` (the app drops it while
 speech is off). What is said comes from kiosk.speech.utterances: on entering, the
@@ -26,7 +26,6 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input
-from textual.worker import Worker, WorkerState
 
 from kiosk.errors import KioskError, ServiceUnavailable
 from kiosk.i18n import Translate
@@ -35,6 +34,7 @@ from kiosk.speech import utterances as speech
 from screens.kiosk_input import KioskInput
 from screens.messages import ServiceWentAway
 from screens.plain_text import PlainText
+from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.parent import ParentServices
@@ -135,6 +135,13 @@ class FormScreen(KioskScreen):
 
     busy: reactive[bool] = reactive(False)
 
+    @dataclass
+    class ServiceAnswered(CallEnded):
+        """A service call returned."""
+
+        value: Any
+        """What it returned, for the `on_success` the call was made with."""
+
     def __init__(self, context: ScreenContext, *, id: str) -> None:
         super().__init__(context, id=id)
         self._on_success: Callable[[Any], None] | None = None
@@ -166,14 +173,16 @@ class FormScreen(KioskScreen):
     def call_service(self, call: Callable[[ParentServices], Any],
                      on_success: Callable[[Any], None]) -> bool:
         """Run `call(services)` in a thread worker; False (ignored) if one is running."""
-        if self.busy:
+        if self._call(call, self.context.services) is None:
             return False
         self.busy = True
         self._on_success = on_success
-        services = self.context.services
-        self.run_worker(lambda: call(services()), thread=True, exclusive=True,
-                        group=SERVICE_GROUP, exit_on_error=False, name="service call")
         return True
+
+    @thread_call(ServiceAnswered, group=SERVICE_GROUP, while_running=IGNORE)
+    def _call(self, call: Callable[[ParentServices], Any],
+              services: Callable[[], ParentServices]) -> Any:
+        return call(services())
 
     def watch_busy(self, busy: bool) -> None:
         _ = self.translate
@@ -183,31 +192,28 @@ class FormScreen(KioskScreen):
             line.set_class(busy, "-shown")
         self.set_class(busy, "-busy")
 
-    @on(Worker.StateChanged)
-    def _service_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != SERVICE_GROUP:
+    @on(ServiceAnswered)
+    def _service_answered(self, event: ServiceAnswered) -> None:
+        self.busy = False
+        callback, self._on_success = self._on_success, None
+        if callback is not None:
+            callback(event.value)
+
+    @on(CallFailed)
+    def _service_call_failed(self, event: CallFailed) -> None:
+        if event.group != SERVICE_GROUP:
             return
-        if event.state is WorkerState.SUCCESS:
-            self.busy = False
-            callback, self._on_success = self._on_success, None
-            if callback is not None:
-                callback(worker.result)
-        elif event.state is WorkerState.ERROR:
-            self.busy = False
-            self._on_success = None
-            self.service_failed(worker.error)
-        elif event.state is WorkerState.CANCELLED:
-            self.busy = False
-            self._on_success = None
+        self.busy = False
+        self._on_success = None
+        self.service_failed(event.error)
 
     def service_failed(self, error: BaseException | None) -> None:
-        """ServiceUnavailable goes to the app; other KioskErrors to `#form-error`."""
+        """ServiceUnavailable goes to the app; other KioskErrors to `#form-error`; any
+        other error (logged by screens.workers) as the calm fallback."""
         if isinstance(error, ServiceUnavailable):
             self.post_message(ServiceWentAway())
             return
         if not isinstance(error, KioskError):
-            self.log.error("unexpected error in a service call", error)
             error = KioskError()
         self.show_error(error.text(self.translate))
 

@@ -11,13 +11,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input
-from textual.worker import Worker, WorkerState
 
 from kiosk.errors import KioskError
 from kiosk.i18n import Translate
 from screens.base import KioskModal
 from screens.kiosk_input import KioskInput
 from screens.plain_text import PlainText
+from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 
 STAFF_GROUP = "staff-exit"
 
@@ -27,11 +27,13 @@ class StaffExitDialog(KioskModal):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
 
+    class Verified(CallEnded):
+        """The staff credentials are right."""
+
     def __init__(self, translate: Translate, verify: Callable[[str, str], object]) -> None:
         super().__init__(id="staff-exit")
         self.translate = translate
         self._verify = verify
-        self.checking = False
 
     def compose(self) -> ComposeResult:
         _ = self.translate
@@ -57,32 +59,27 @@ class StaffExitDialog(KioskModal):
     @on(Button.Pressed, "#staff-confirm")
     @on(Input.Submitted, "#staff-password")
     def submit(self) -> None:
-        if self.checking:
-            return
         username = self.query_one("#staff-username", Input).value
         password = self.query_one("#staff-password", Input).value
-        self.checking = True
-        verify = self._verify
-        self.run_worker(lambda: verify(username, password), thread=True, exclusive=True,
-                        group=STAFF_GROUP, exit_on_error=False, name="staff check")
+        self._check(username, password)  # ignored while a check runs
 
-    @on(Worker.StateChanged)
-    def _checked(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != STAFF_GROUP:
-            return
-        if event.state is WorkerState.SUCCESS:
-            self.checking = False
-            self.dismiss(True)
-        elif event.state is WorkerState.ERROR:
-            self.checking = False
-            error = event.worker.error
-            if not isinstance(error, KioskError):
-                error = KioskError()
-            self.query_one("#form-error", PlainText).set_text(error.text(self.translate))
-            self.query_one("#form-error").set_class(True, "-shown")
-            password = self.query_one("#staff-password", Input)
-            password.clear()
-            password.focus()
+    @thread_call(group=STAFF_GROUP, while_running=IGNORE)
+    def _check(self, username: str, password: str) -> Verified:
+        self._verify(username, password)
+        return self.Verified()
+
+    @on(Verified)
+    def _verified(self) -> None:
+        self.dismiss(True)
+
+    @on(CallFailed)
+    def _refused(self, event: CallFailed) -> None:
+        error = event.error if isinstance(event.error, KioskError) else KioskError()
+        self.query_one("#form-error", PlainText).set_text(error.text(self.translate))
+        self.query_one("#form-error").set_class(True, "-shown")
+        password = self.query_one("#staff-password", Input)
+        password.clear()
+        password.focus()
 
     @on(Button.Pressed, "#staff-cancel")
     def action_cancel(self) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 from textual import on
 from textual.timer import Timer
 from textual.widgets import Input
-from textual.worker import Worker, WorkerState
 
 from kiosk.i18n import Translate
 from kiosk.security.policy import PasswordPolicy, Rule, Strength, username_checklist
@@ -25,6 +24,7 @@ from screens.base import FormScreen
 from screens.plain_text import PlainText
 from screens.rule_checklist import CHECK, CROSS, RuleChecklist
 from screens.strength_meter import StrengthMeter
+from screens.workers import CallEnded, thread_call
 
 RULES_GROUP = "rules"
 PASSWORD_INPUT_MAX = 256  # above the 128 limit, so the rule can say so instead of a bell
@@ -73,6 +73,13 @@ class PasswordFormScreen(FormScreen):
     """Subclasses compose `#password-rules`, `#strength`, `#verify-match` (and optionally
     `#username-rules`) and implement `form_values()`."""
 
+    @dataclass
+    class RulesRead(CallEnded):
+        """The rules for the newest values (an older reading is never posted)."""
+
+        reading: RulesReading
+        """The rules, the strength and the verify match."""
+
     CHECKS_USERNAME = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -105,23 +112,15 @@ class PasswordFormScreen(FormScreen):
         self.refresh_rules()
 
     def refresh_rules(self) -> None:
-        values = self.form_values()
-        policy = self.context.policy
-        check_username = self.CHECKS_USERNAME
-        self.run_worker(lambda: read_rules(policy, values, check_username=check_username),
-                        thread=True, exclusive=True, group=RULES_GROUP, exit_on_error=False,
-                        name="rules")
+        self._read_rules(self.context.policy, self.form_values())
 
-    @on(Worker.StateChanged)
-    def _rules_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != RULES_GROUP or event.state is not WorkerState.SUCCESS:
-            return
-        if worker.is_cancelled:
-            return
-        reading = worker.result
-        if isinstance(reading, RulesReading):
-            self.show_reading(reading)
+    @thread_call(RulesRead, group=RULES_GROUP)
+    def _read_rules(self, policy: PasswordPolicy, values: FormValues) -> RulesReading:
+        return read_rules(policy, values, check_username=self.CHECKS_USERNAME)
+
+    @on(RulesRead)
+    def _rules_came_back(self, event: RulesRead) -> None:
+        self.show_reading(event.reading)
 
     def show_reading(self, reading: RulesReading) -> None:
         _ = self.translate

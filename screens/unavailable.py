@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -9,7 +12,6 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Button
-from textual.worker import Worker, WorkerState
 
 from kiosk.errors import ServiceUnavailable
 from kiosk.flow import Event
@@ -18,6 +20,10 @@ from screens.base import KioskScreen, ScreenContext
 from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
 from screens.plain_text import PlainText
+from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
+
+if TYPE_CHECKING:
+    from kiosk.services.parent import ParentServices
 
 RETRY_SECONDS = 10.0
 HEALTH_GROUP = "health"
@@ -25,6 +31,9 @@ HEALTH_GROUP = "health"
 
 class UnavailableScreen(KioskScreen):
     checking: reactive[bool] = reactive(False)
+
+    class ServiceBack(CallEnded):
+        """The health check passed: the database answers again."""
 
     def __init__(self, context: ScreenContext, *, retry_seconds: float | None = None) -> None:
         super().__init__(context, id="unavailable")
@@ -63,20 +72,20 @@ class UnavailableScreen(KioskScreen):
     @on(Button.Pressed, "#retry")
     def retry(self) -> None:
         """Ask the database whether it is back (in a thread worker); ignored while asking."""
-        if self.checking:
-            return
-        self.checking = True
-        services = self.context.services
-        self.run_worker(lambda: services().health_check(), thread=True, exclusive=True,
-                        group=HEALTH_GROUP, exit_on_error=False, name="health check")
+        if self._check(self.context.services) is not None:
+            self.checking = True
 
-    @on(Worker.StateChanged)
-    def _health_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != HEALTH_GROUP:
-            return
-        if event.state is WorkerState.SUCCESS:
-            self.checking = False
-            self.post_message(FlowRequested(Event.SERVICE_RESTORED))
-        elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-            self.checking = False
-            self.failed_checks += 1
+    @thread_call(group=HEALTH_GROUP, while_running=IGNORE)
+    def _check(self, services: Callable[[], ParentServices]) -> ServiceBack:
+        services().health_check()
+        return self.ServiceBack()
+
+    @on(ServiceBack)
+    def _back(self) -> None:
+        self.checking = False
+        self.post_message(FlowRequested(Event.SERVICE_RESTORED))
+
+    @on(CallFailed)
+    def _still_away(self) -> None:
+        self.checking = False
+        self.failed_checks += 1

@@ -26,7 +26,6 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -35,9 +34,11 @@ from textual.screen import ModalScreen, Screen
 
 from kiosk.app_base import HIGH_CONTRAST_THEME, KIOSK_THEME, AppBase
 from kiosk.clock import Clock, SystemClock
-from kiosk.flow import INITIAL_STATE, Event, State, TransitionRefused, next_state
-from kiosk.i18n import DEFAULT_LANGUAGE, translator
+from kiosk.flow import INITIAL_STATE, Event, Payload, State, TransitionRefused, step
+from kiosk.i18n import translator
+from kiosk.parent_session import ParentSession
 from kiosk.security.policy import PasswordPolicy
+from kiosk.services.views import AccountView, KeyCheck
 from kiosk.settings import Settings, load_settings
 from kiosk.speech import utterances as speech
 from kiosk.textual_private import give_empty_result_callback
@@ -50,7 +51,6 @@ from styles import KIOSK_SHEET
 
 if TYPE_CHECKING:
     from kiosk.services.parent import ParentServices
-    from kiosk.services.views import AccountView, KeyCheck
     from kiosk.speech.engine import SpeechEngine
 
 __all__ = ["KioskApp"]  # and StaffApp, through __getattr__ below
@@ -118,23 +118,15 @@ class KioskApp(AppBase):
         self._services = services
         self._services_lock = threading.Lock()
         self.flow_state: State = INITIAL_STATE
-        self.language = DEFAULT_LANGUAGE
-        self.high_contrast = False
         self.idle_warning: IdleWarning | None = None
-        # What the current parent's screens need; forgotten on the way back to welcome.
-        self.session_account: AccountView | None = None
-        self.session_key: KeyCheck | None = None
         self._warm_up_started = False
         # Speech: on from the start only where the setting says so, never in a browser.
         self.speech_at_start = settings.speech and browser_client is None
-        self.speech_on = False
         self.speech_engine: SpeechEngine | None = None
-        self.last_utterance = ""
-        self._speech_key_at: datetime | None = None
         self._idle_spoken = 0
         self._speech_possible = True  # espeak-ng was found when last looked for
-        if self.speech_at_start:
-            self.speech_on = self._speech_available()
+        # The parent at the kiosk: language, look, speech. The wipe replaces it whole.
+        self.session = self._fresh_session(probe_speech=True)
 
     # --- services -------------------------------------------------------------------
     def parent_services(self) -> ParentServices:
@@ -172,14 +164,17 @@ class KioskApp(AppBase):
 
     # --- screens ----------------------------------------------------------------------
     def screen_context(self) -> ScreenContext:
-        return ScreenContext(translate=translator(self.language), services=self.parent_services,
+        return ScreenContext(translate=translator(self.session.language),
+                             services=self.parent_services,
                              policy=self.policy, settings=self.settings, speak=self.speak)
 
-    def _build_screen(self, state: State, event: Event | None, account: AccountView | None,
-                      key_check: KeyCheck | None) -> KioskScreen:
+    def _build_screen(self, state: State, event: Event | None,
+                      payload: Payload = None) -> KioskScreen:
+        """The state's screen, built from what the event into it carried (kiosk.flow.step
+        has checked that it fits)."""
         context = self.screen_context()
         if state is State.WELCOME:
-            return WelcomeScreen(context, self.language)
+            return WelcomeScreen(context, self.session.language)
         # The other screens load when first needed: only welcome is on the start-up path.
         from screens.account import AccountScreen, Arrival
         from screens.activate import ActivateScreen
@@ -195,11 +190,12 @@ class KioskApp(AppBase):
         if state is State.UNAVAILABLE:
             return UnavailableScreen(context)
         if state is State.CREATE_ACCOUNT:
-            if key_check is None:
+            if not isinstance(payload, KeyCheck):
                 raise ValueError("the create-account screen needs the accepted key")
-            return CreateAccountScreen(context, key_check)
-        if account is None:
+            return CreateAccountScreen(context, payload)
+        if not isinstance(payload, AccountView):
             raise ValueError(f"the {state.name} screen needs the account")
+        account = payload
         if state is State.ACCOUNT:
             arrival = {Event.ACCOUNT_CREATED: Arrival.CREATED,
                        Event.PASSWORD_SAVED: Arrival.PASSWORD_CHANGED}.get(
@@ -214,13 +210,13 @@ class KioskApp(AppBase):
         Textual gives a pushed screen a result callback that switch_screen later pops;
         the default screen is not pushed, so it gets an empty one here.
         """
-        welcome = self._build_screen(INITIAL_STATE, None, None, None)
+        welcome = self._build_screen(INITIAL_STATE, None)
         give_empty_result_callback(welcome, self)
         return welcome
 
     def on_mount(self) -> None:
         self.start_idle_watch(self.check_inactivity)
-        if self.speech_at_start and not self.speech_on:
+        if self.speech_at_start and not self.session.speech_on:
             self._speech_missing()
 
     def on_unmount(self) -> None:
@@ -259,22 +255,17 @@ class KioskApp(AppBase):
                 await self.switch_screen(screen)
 
     # --- the flow -------------------------------------------------------------------------
-    def advance(self, event: Event, *, account: AccountView | None = None,
-                key_check: KeyCheck | None = None) -> State:
-        """Move the flow on by `event` and show the new state's screen.
+    def advance(self, event: Event, payload: Payload = None) -> State:
+        """Move the flow on by `event` and show the new state's screen, built from
+        `payload`, what the event carries (kiosk.flow.PAYLOADS: what each screen needs).
 
-        Raises TransitionRefused (and changes nothing) when the table has no such arrow.
+        Raises TransitionRefused (and changes nothing) when the table has no such arrow,
+        or PayloadRefused when the payload does not fit the new state.
         """
-        target = next_state(self.flow_state, event)
+        target = step(self.flow_state, event, payload)
         if event is Event.IDLE_TIMEOUT:
             self._wipe_session()
-        if target is INITIAL_STATE:
-            self.session_account = None
-            self.session_key = None
-        else:
-            self.session_account = account or self.session_account
-            self.session_key = key_check or self.session_key
-        screen = self._build_screen(target, event, self.session_account, self.session_key)
+        screen = self._build_screen(target, event, payload)
         self.flow_state = target
         self.call_next(self._show, screen)
         return target
@@ -282,7 +273,7 @@ class KioskApp(AppBase):
     @on(FlowRequested)
     def _flow_requested(self, message: FlowRequested) -> None:
         try:
-            self.advance(message.event, account=message.account, key_check=message.key_check)
+            self.advance(message.event, message.payload)
         except TransitionRefused as refused:
             self.log.warning(f"ignored: {refused}")
 
@@ -293,17 +284,21 @@ class KioskApp(AppBase):
 
     @on(WelcomeScreen.LanguageToggled)
     async def _language_toggled(self, message: WelcomeScreen.LanguageToggled) -> None:
-        self.language = message.language
+        self.session.language = message.language
         if isinstance(self.screen, WelcomeScreen):
-            await self.screen.retranslate(self.screen_context(), self.language)
+            await self.screen.retranslate(self.screen_context(), self.session.language)
 
     @on(WelcomeScreen.ContrastToggled)
     def _contrast_toggled(self) -> None:
         self.action_toggle_contrast()
 
     def action_toggle_contrast(self) -> None:
-        self.high_contrast = not self.high_contrast
-        self.theme = HIGH_CONTRAST_THEME.name if self.high_contrast else KIOSK_THEME.name
+        self.session.high_contrast = not self.session.high_contrast
+        self._show_look()
+
+    def _show_look(self) -> None:
+        """The theme the session's look asks for."""
+        self.theme = HIGH_CONTRAST_THEME.name if self.session.high_contrast else KIOSK_THEME.name
 
     # --- speech -------------------------------------------------------------------------
     def _engine(self) -> SpeechEngine:
@@ -319,34 +314,37 @@ class KioskApp(AppBase):
 
     def speak(self, text: str) -> None:
         """Say `text` in the kiosk's language, if speech is on (returns at once)."""
-        if not self.speech_on or not text:
+        session = self.session
+        if not session.speech_on or not text:
             return
-        self.last_utterance = text
-        self._engine().say(text, self.language)
+        session.last_utterance = text
+        self._engine().say(text, session.language)
 
     def action_speech_key(self) -> None:
         """F1: speech on or off; pressed again quickly, the last utterance once more."""
+        session = self.session
         now = self.clock.now()
-        quick = (self._speech_key_at is not None
-                 and (now - self._speech_key_at).total_seconds() < SPEECH_REPEAT_SECONDS)
-        self._speech_key_at = now
-        if quick and self.last_utterance and self.browser_client is None:
-            self.speech_on = True  # undo the first press's "off"
-            self._engine().say(self.last_utterance, self.language)
+        quick = (session.speech_key_at is not None
+                 and (now - session.speech_key_at).total_seconds() < SPEECH_REPEAT_SECONDS)
+        session.speech_key_at = now
+        if quick and session.last_utterance and self.browser_client is None:
+            session.speech_on = True  # undo the first press's "off"
+            self._engine().say(session.last_utterance, session.language)
             return
-        self.set_speech(not self.speech_on)
+        self.set_speech(not session.speech_on)
 
     @on(WelcomeScreen.ReadAloudPressed)
     def _read_aloud_pressed(self) -> None:
-        self.set_speech(not self.speech_on)
+        self.set_speech(not self.session.speech_on)
 
     def set_speech(self, on: bool) -> None:
         """Turn speech on (saying so, then the screen) or off (saying so)."""
-        translate = translator(self.language)
+        session = self.session
+        translate = translator(session.language)
         if not on:
-            if self.speech_on:
-                self.speech_on = False
-                self._engine().say(speech.speech_off(translate), self.language)
+            if session.speech_on:
+                session.speech_on = False
+                self._engine().say(speech.speech_off(translate), session.language)
             return
         if self.browser_client is not None:
             self.notify(speech.speech_in_browser(translate), timeout=10)
@@ -354,7 +352,7 @@ class KioskApp(AppBase):
         if not self._speech_available():
             self._speech_missing()
             return
-        self.speech_on = True
+        session.speech_on = True
         screen = self.screen
         self.speak(speech.join(speech.speech_on(translate),
                                screen.spoken_now() if isinstance(screen, KioskScreen) else ""))
@@ -362,16 +360,17 @@ class KioskApp(AppBase):
     def _speech_missing(self) -> None:
         """Said on the screen: the kiosk goes on without speech."""
         log.warning("speech asked for, but espeak-ng is not installed on this host")
-        self.notify(speech.speech_missing(translator(self.language)), severity="warning",
+        self.notify(speech.speech_missing(translator(self.session.language)), severity="warning",
                     timeout=10)
 
-    def _speech_back_to_start(self) -> None:
-        """The idle wipe: speech as the terminal starts, nothing of the last parent kept."""
-        if self.speech_engine is not None:
-            self.speech_engine.silence()
-        self.speech_on = self.speech_at_start and self._speech_available()
-        self.last_utterance = ""
-        self._speech_key_at = None
+    def _fresh_session(self, *, probe_speech: bool) -> ParentSession:
+        """A session as the terminal starts: the default language and look, speech on
+        only where the setting says so and espeak-ng is there (looked for again when
+        `probe_speech`)."""
+        if not self.speech_at_start:
+            return ParentSession()
+        return ParentSession(speech_on=self._speech_available() if probe_speech
+                             else self._speech_possible)
 
     # --- idle timeout -----------------------------------------------------------------
     def activity_seen(self) -> None:
@@ -380,9 +379,8 @@ class KioskApp(AppBase):
     @property
     def is_pristine(self) -> bool:
         """Nothing of a parent to wipe: the welcome screen, in the default look."""
-        return (self.flow_state is INITIAL_STATE and self.language == DEFAULT_LANGUAGE
-                and not self.high_contrast and not isinstance(self.screen, ModalScreen)
-                and self.speech_on == (self.speech_at_start and self._speech_possible))
+        return (self.flow_state is INITIAL_STATE and not isinstance(self.screen, ModalScreen)
+                and self.session.looks_like_start(self._fresh_session(probe_speech=False)))
 
     def check_inactivity(self) -> None:
         """Compare the clock with the last input: warn, count down, then wipe.
@@ -406,7 +404,7 @@ class KioskApp(AppBase):
             self.advance(Event.IDLE_TIMEOUT)
             return
         seconds_left = max(1, int(limit + warning - idle + 0.999))
-        translate = translator(self.language)
+        translate = translator(self.session.language)
         if self.idle_warning is None:
             self.idle_warning = IdleWarning(translate, seconds_left)
             self.push_screen(self.idle_warning, self._idle_warning_closed)
@@ -436,13 +434,14 @@ class KioskApp(AppBase):
             self.last_input_at = self.clock.now()
 
     def _wipe_session(self) -> None:
-        """Everything of the previous parent: language, look, notices, clipboard."""
-        self.language = DEFAULT_LANGUAGE
-        if self.high_contrast:
-            self.action_toggle_contrast()
+        """Everything of the previous parent: the session (language, look, speech)
+        replaced whole, what is being said, notices, clipboard."""
+        if self.speech_engine is not None:
+            self.speech_engine.silence()
+        self.session = self._fresh_session(probe_speech=True)
+        self._show_look()
         self.clear_notifications()
         self.copy_to_clipboard("")
-        self._speech_back_to_start()
         self.last_input_at = self.clock.now()
 
     # --- staff exit -------------------------------------------------------------------
@@ -454,7 +453,7 @@ class KioskApp(AppBase):
         # F12 is someone at the kiosk: the countdown goes before the dialog comes, so
         # closing one never closes the other.
         self._close_idle_warning()
-        self.push_screen(StaffExitDialog(translator(self.language), self.verify_staff),
+        self.push_screen(StaffExitDialog(translator(self.session.language), self.verify_staff),
                          self._staff_exit_closed)
 
     def _staff_exit_closed(self, verified: bool | None) -> None:

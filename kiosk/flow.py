@@ -6,11 +6,18 @@ generated from the same table by `mermaid()`, so the picture cannot drift from t
 
 Overlays (the "Are you still there?" countdown and the staff exit dialog) sit on top
 of a state and are not states themselves: closing them returns to the same screen.
+
+A screen is built from what the event that leads to it carries (`step`): the accepted
+key for create-account, the account for the account and change-password screens, and
+nothing for the others. So no screen reads a parent's data from the app, and welcome
+never receives any.
 """
 
 from __future__ import annotations
 
 from enum import Enum
+
+from kiosk.services.views import AccountView, KeyCheck
 
 
 class State(Enum):
@@ -86,6 +93,27 @@ TRANSITIONS: dict[tuple[State, Event], State] = {**_PARENT_FLOW, **_from_every_s
 
 INITIAL_STATE = State.WELCOME
 
+# What an event into each state must carry: the data its screen is built from.
+Payload = KeyCheck | AccountView | None
+PAYLOADS: dict[State, type[KeyCheck] | type[AccountView]] = {
+    State.CREATE_ACCOUNT: KeyCheck,
+    State.ACCOUNT: AccountView,
+    State.CHANGE_PASSWORD: AccountView,
+    State.FORCED_CHANGE_PASSWORD: AccountView,
+}
+
+
+class PayloadRefused(TransitionRefused):
+    """The event leads somewhere, but does not carry what that state's screen needs
+    (or carries something to a state that takes nothing)."""
+
+    def __init__(self, state: State, event: Event, target: State, payload: Payload) -> None:
+        super().__init__(state, event)
+        needed = PAYLOADS.get(target)
+        wanted = needed.__name__ if needed is not None else "nothing"
+        self.args = (f"{event.name} into {target.name} must carry {wanted}, "
+                     f"not {type(payload).__name__}",)
+
 
 
 def next_state(state: State, event: Event) -> State:
@@ -94,6 +122,20 @@ def next_state(state: State, event: Event) -> State:
         return TRANSITIONS[(state, event)]
     except KeyError:
         raise TransitionRefused(state, event) from None
+
+
+def step(state: State, event: Event, payload: Payload = None) -> State:
+    """`next_state`, with the payload checked against what the new state's screen needs.
+
+    Raises TransitionRefused when there is no such arrow, PayloadRefused when the
+    payload is missing, of the wrong kind, or given to a state that takes none.
+    """
+    target = next_state(state, event)
+    needed = PAYLOADS.get(target)
+    if (payload is not None or needed is not None) and (
+            needed is None or not isinstance(payload, needed)):
+        raise PayloadRefused(state, event, target, payload)
+    return target
 
 
 def allowed_events(state: State) -> list[Event]:

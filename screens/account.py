@@ -88,7 +88,7 @@ class AccountScreen(KioskScreen):
 
     @on(Button.Pressed, "#change-password")
     def _change_password(self) -> None:
-        self.post_message(FlowRequested(Event.CHANGE_PASSWORD, account=self.account))
+        self.post_message(FlowRequested(Event.CHANGE_PASSWORD, self.account))
 
     @on(Button.Pressed, "#logout")
     def _log_out(self) -> None:

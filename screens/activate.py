@@ -104,7 +104,7 @@ class ActivateScreen(FormScreen):
 
     def _accepted(self, check: KeyCheck) -> None:
         self.clear_error()
-        self.post_message(FlowRequested(Event.KEY_ACCEPTED, key_check=check))
+        self.post_message(FlowRequested(Event.KEY_ACCEPTED, check))
 
     def service_failed(self, error: BaseException | None) -> None:
         super().service_failed(error)

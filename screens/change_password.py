@@ -108,7 +108,7 @@ class ChangePasswordScreen(PasswordFormScreen):
 
     def _done(self, account: AccountView) -> None:
         self.clear_error()
-        self.post_message(FlowRequested(Event.PASSWORD_SAVED, account=account))
+        self.post_message(FlowRequested(Event.PASSWORD_SAVED, account))
 
     def service_failed(self, error: BaseException | None) -> None:
         _ = self.translate
@@ -125,7 +125,7 @@ class ChangePasswordScreen(PasswordFormScreen):
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
-        self.post_message(FlowRequested(Event.BACK))
+        self.post_message(FlowRequested(Event.BACK, self.account))
 
     @on(Button.Pressed, "#logout")
     def _log_out(self) -> None:

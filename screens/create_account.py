@@ -94,7 +94,7 @@ class CreateAccountScreen(PasswordFormScreen):
 
     def _done(self, account: AccountView) -> None:
         self.clear_error()
-        self.post_message(FlowRequested(Event.ACCOUNT_CREATED, account=account))
+        self.post_message(FlowRequested(Event.ACCOUNT_CREATED, account))
 
     def service_failed(self, error: BaseException | None) -> None:
         _ = self.translate

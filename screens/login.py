@@ -78,7 +78,7 @@ class LoginScreen(FormScreen):
     def _done(self, result: LoginResult) -> None:
         self.clear_error()
         event = Event.LOGGED_IN_TEMPORARY if result.must_change_password else Event.LOGGED_IN
-        self.post_message(FlowRequested(event, account=result.account))
+        self.post_message(FlowRequested(event, result.account))
 
     def service_failed(self, error: BaseException | None) -> None:
         super().service_failed(error)

@@ -10,7 +10,7 @@ from textual.message import Message
 from kiosk.flow import Event
 
 if TYPE_CHECKING:
-    from kiosk.services.views import AccountView, KeyCheck
+    from kiosk.flow import Payload
 
 
 @dataclass
@@ -19,10 +19,9 @@ class FlowRequested(Message):
 
     event: Event
     """What happened (a key accepted, a login, a press on Back, ...)."""
-    account: AccountView | None = None
-    """The account to show next, after a login, an activation or a password change."""
-    key_check: KeyCheck | None = None
-    """The accepted activation key, for the create-account screen."""
+    payload: Payload = None
+    """What the next screen is built from: the accepted key for create-account, the
+    account for the account and change-password screens, nothing for the others."""
 
 
 @dataclass

@@ -40,7 +40,7 @@ def test_the_checklist_is_translated_line_by_line(ctx: ServiceContext) -> None:
     with pytest.raises(RulesNotMet) as raised:
         activation.create_account(ctx, KIOSK, key, "1234", "short", "short")
     spanish = translator("es")
-    assert raised.value.checklist(spanish) == [rule.render(spanish) for rule in
-                                               raised.value.rules]
+    rules = [rule for rule in raised.value.rules if not isinstance(rule, str)]
+    assert raised.value.checklist(spanish) == [rule.render(spanish) for rule in rules]
     assert raised.value.checklist(spanish) != raised.value.checklist()
 

@@ -127,7 +127,7 @@ def stage(scene: Scene, language: str, tmp_path: Path, *, high_contrast: bool = 
 
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        if language != app.language:
+        if language != app.session.language:
             await press_button(pilot, "#language")
         if high_contrast:
             await press_button(pilot, "#contrast")

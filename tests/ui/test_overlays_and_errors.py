@@ -19,6 +19,7 @@ from kiosk.app import MAX_RECOVERIES, STOPPED_MESSAGE, KioskApp
 from kiosk.clock import FakeClock
 from kiosk.errors import KioskError
 from kiosk.flow import State
+from kiosk.parent_session import ParentSession
 from screens.close_kiosk_dialog import StaffExitDialog
 from screens.idle_warning import IdleWarning
 from screens.login import LoginScreen
@@ -120,7 +121,7 @@ async def test_a_timeout_on_a_changed_welcome_screen_gives_a_fresh_one(
         assert app.is_running
         assert _stack(app) == ["welcome"]
         assert app.screen is not old_welcome and not old_welcome.is_attached
-        assert (app.language, app.high_contrast) == ("en", False)
+        assert (app.session.language, app.session.high_contrast) == ("en", False)
         assert str(app.screen.query_one("#start-activation", Button).label) == (
             "I have an activation key")
         assert not app.unexpected_errors
@@ -155,7 +156,7 @@ async def test_a_screen_handler_that_raises_brings_back_a_clean_welcome(
         assert app.screen.id == "welcome"
         assert _stack(app) == ["welcome"]
         assert app.flow_state is State.WELCOME
-        assert app.language == "en"  # the session was wiped, as after a timeout
+        assert app.session.language == "en"  # the session was wiped, as after a timeout
         assert not login.is_attached
         shown = screen_text(app)
         assert "Traceback" not in shown and TYPED_SECRET not in shown
@@ -192,7 +193,7 @@ async def test_an_app_handler_that_raises_does_not_stop_the_app(
 
         assert app.is_running
         assert app.screen.id == "welcome"
-        assert app.session_account is None
+        assert app.session == ParentSession()
         # The app's message loop goes on: keys and screens still work.
         await press_button(pilot, "#start-activation")
         assert app.screen.id == "activate"

@@ -12,6 +12,7 @@ from kiosk.app import KioskApp
 from kiosk.clock import FakeClock
 from kiosk.errors import KeyTypo
 from kiosk.flow import State
+from kiosk.parent_session import ParentSession
 from kiosk.i18n import translator
 from kiosk.services import staff
 from kiosk.services.context import ServiceContext
@@ -33,8 +34,8 @@ async def test_idle_timeout_warns_then_wipes_everything(
     async with app.run_test(size=(80, 24)) as pilot:
         await press_button(pilot, "#language")
         await press_button(pilot, "#contrast")
-        assert app.language == "es"
-        assert app.high_contrast
+        assert app.session.language == "es"
+        assert app.session.high_contrast
         await press_button(pilot, "#start-login")
         fill(app, username="mlopez", password=GOOD_PASSWORD)
         await press_button(pilot, "#login")
@@ -71,11 +72,11 @@ async def test_idle_timeout_warns_then_wipes_everything(
         assert len(app.screen_stack) == 1
         assert old_screen not in app.screen_stack
         assert not old_screen.is_attached
-        assert app.language == "en"
-        assert not app.high_contrast
+        assert app.session.language == "en"
+        assert not app.session.high_contrast
         assert app.clipboard == ""
         assert not app._notifications
-        assert app.session_account is None
+        assert app.session == ParentSession()
         assert str(app.screen.query_one("#start-activation", Button).label) == (
             "I have an activation key")
         for key in ("escape", "shift+tab", "backspace"):
@@ -177,7 +178,7 @@ async def test_spanish_everywhere_after_the_switch(kiosk_app: AppFactory) -> Non
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await press_button(pilot, "#language")
-        assert app.language == "es"
+        assert app.session.language == "es"
         assert app.focused is app.screen.query_one("#language")
         assert str(app.screen.query_one("#language", Button).label) == "English"
         assert spanish("I have an activation key") in str(
@@ -195,7 +196,7 @@ async def test_high_contrast_toggle(kiosk_app: AppFactory) -> None:
         default_theme = app.theme
         await pilot.press("f2")
         await settle(pilot)
-        assert app.high_contrast
+        assert app.session.high_contrast
         assert app.theme == "kiosk-high-contrast" != default_theme
         await press_button(pilot, "#contrast")
         assert app.theme == default_theme

@@ -222,15 +222,15 @@ async def test_the_idle_wipe_turns_speech_off(kiosk_app: AppFactory, kiosk_clock
         await settle(pilot)
         await pilot.press("f1")
         await settle(pilot)
-        assert app.speech_on
+        assert app.session.speech_on
         await press_button(pilot, "#start-login")
         kiosk_clock.advance(seconds=app.settings.idle_seconds
                             + app.settings.idle_warning_seconds + 1)
         app.check_inactivity()
         await settle(pilot)
         assert app.screen.id == "welcome"
-        assert not app.speech_on
-        assert app.last_utterance == ""
+        assert not app.session.speech_on
+        assert app.session.last_utterance == ""
 
 
 def notices(app: KioskApp) -> list[str]:
@@ -251,12 +251,12 @@ async def test_f1_turns_speech_on_then_off(kiosk_app: AppFactory, kiosk_clock: F
     app = quiet_app(kiosk_app, folder)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert not app.speech_on
+        assert not app.session.speech_on
         await pilot.press("f1")
-        assert app.speech_on
+        assert app.session.speech_on
         kiosk_clock.advance(seconds=2)  # not a double press
         await pilot.press("f1")
-        assert not app.speech_on
+        assert not app.session.speech_on
         await all_said(app)
     said = [text for _, text in utterances(folder)]
     assert said[0].startswith("Reading aloud is on.")
@@ -278,7 +278,7 @@ async def test_f1_twice_quickly_repeats_the_last_utterance(
         last = utterances(folder)[-1][1]
         kiosk_clock.advance(seconds=2)
         await pilot.press("f1", "f1")  # the clock stands still: a double press
-        assert app.speech_on
+        assert app.session.speech_on
         await all_said(app)
     said = [text for _, text in utterances(folder)]
     assert "Activate your account" in last
@@ -294,7 +294,7 @@ async def test_the_read_aloud_button_turns_speech_on(kiosk_app: AppFactory,
         await settle(pilot)
         assert "press F1 or choose Read aloud" in app.screen.query_one("#speech-hint").text
         await press_button(pilot, "#read-aloud")
-        assert app.speech_on
+        assert app.session.speech_on
         await all_said(app)
     said = utterances(folder)
     assert said[0][1].startswith("Reading aloud is on.")
@@ -311,7 +311,7 @@ async def test_without_espeak_f1_says_so_on_screen_and_the_kiosk_goes_on(
         await settle(pilot)
         await pilot.press("f1")
         await settle(pilot)
-        assert not app.speech_on
+        assert not app.session.speech_on
         assert any("Reading aloud is not available" in notice for notice in notices(app))
         await press_button(pilot, "#start-activation")
         assert app.screen.id == "activate"
@@ -324,7 +324,7 @@ async def test_a_browser_session_never_speaks(kiosk_app: AppFactory, tmp_path: P
         await settle(pilot)
         await pilot.press("f1")
         await settle(pilot)
-        assert not app.speech_on
+        assert not app.session.speech_on
         assert any("use your own screen reader" in notice for notice in notices(app))
     assert not (tmp_path / "speech").exists()
 
@@ -360,7 +360,7 @@ async def test_speech_on_at_start_without_espeak_says_so_and_leaves_welcome_idle
     app = speaking_app(kiosk_ctx, tmp_path / "speech")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert not app.speech_on
+        assert not app.session.speech_on
         assert any("Reading aloud is not available" in notice for notice in notices(app))
         kiosk_clock.advance(seconds=app.settings.idle_seconds + 1)
         app.check_inactivity()

@@ -27,11 +27,21 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     session.flush()
-    connection = session.connection()
+    insert_many(session.connection(), table, rows)
+
+
+def insert_many(connection: Connection, table: Table,
+                rows: Sequence[Mapping[str, Any]]) -> None:
+    """`insert_rows` on a Core connection, in its transaction."""
+    if not rows:
+        return
     dialect = connection.dialect.name
-    if dialect == "sqlite":
+    # A column left out that has a Python-side default: only Core fills it in.
+    defaults_left_out = any(column.default is not None and column.name not in rows[0]
+                            for column in table.columns)
+    if dialect == "sqlite" and not defaults_left_out:
         _sqlite_executemany(connection, table, rows)
-    elif dialect == "postgresql":
+    elif dialect == "postgresql" and not defaults_left_out:
         _postgresql_copy(connection, table, rows)
     else:
         connection.execute(insert(table), list(rows))
@@ -78,9 +88,6 @@ def _sqlite_executemany(connection: Connection, table: Table,
     # SQLAlchemy writes the statement; its qmark parameters come in `positiontup` order.
     compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(rows[0]))
     statement, names = str(compiled), list(compiled.positiontup or ())
-    if set(names) != set(rows[0]):  # a column left out has a default: Core fills it in
-        connection.execute(insert(table), list(rows))
-        return
     driver: Any = connection.connection.driver_connection
     cursor = driver.cursor()
     try:

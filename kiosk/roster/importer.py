@@ -22,9 +22,12 @@ Every import is audited, done or refused (outcome "refused", with the counts or 
 first problems); a dry run writes nothing, not even an audit event.
 
 Speed: the existing rows are read once per table into dictionaries keyed by
-sourcedId, the differences are computed in Python, and only changed rows are written,
-with Core `insert()` / `update()` executemany in chunks. A second import of the same
-bundle reads everything and writes nothing but its audit event.
+sourcedId, the differences are computed in Python, and only changed rows are written:
+new rows, which are many (a whole district at its first import), through the
+driver's bulk path (`kiosk.db.bulk`: sqlite3 executemany, PostgreSQL COPY); changed
+and withdrawn rows, usually few, with Core `update()` / `delete()` executemany. All of
+it in chunks, in the one transaction. A second import of the same bundle reads
+everything and writes nothing but its audit event.
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, delete, select, text, update
 
 from kiosk import audit
 from kiosk.audit import Action, Actor
+from kiosk.db.bulk import insert_many
 from kiosk.db.models import Base
 from kiosk.errors import KioskError, RosterError, RosterSafetyLimit
 from kiosk.roster.parser import (
@@ -425,7 +429,7 @@ class _Plan:
     # -- writing ------------------------------------------------------------------------
 
     def write(self, connection: Connection, ticker: _Ticker) -> None:
-        _executemany(connection, insert(_SCHOOLS), self.schools_insert, ticker)
+        _insert(connection, _SCHOOLS, self.schools_insert, ticker)
         _executemany(connection, _update_by_id(_SCHOOLS, ("name", "org_type")),
                      self.schools_update, ticker)
         if self.schools_insert:
@@ -440,7 +444,7 @@ class _Plan:
         return self.school_ids[student.school_sourced_id]
 
     def _write_students(self, connection: Connection, ticker: _Ticker) -> None:
-        _executemany(connection, insert(_STUDENTS), [
+        _insert(connection, _STUDENTS, [
             {"sourced_id": s.sourced_id,
              **dict(zip(_STUDENT_FIELDS, _student_values(s, self._school_id(s)), strict=True))}
             for s in self.students_insert], ticker)
@@ -453,7 +457,7 @@ class _Plan:
                       for row_id in self.students_withdraw], ticker)
 
     def _write_guardians(self, connection: Connection, ticker: _Ticker) -> None:
-        _executemany(connection, insert(_GUARDIANS), [
+        _insert(connection, _GUARDIANS, [
             {"sourced_id": g.sourced_id,
              **dict(zip(_GUARDIAN_FIELDS, _guardian_values(g), strict=True))}
             for g in self.guardians_insert], ticker)
@@ -473,7 +477,7 @@ class _Plan:
             return
         student_ids = _ids(connection, _STUDENTS)
         guardian_ids = _ids(connection, _GUARDIANS)
-        _executemany(connection, insert(_LINKS), [
+        _insert(connection, _LINKS, [
             {"guardian_id": guardian_ids[g], "student_id": student_ids[s]}
             for g, s in self.links_insert], ticker)
 
@@ -491,6 +495,15 @@ def _set_values(names: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
 def _update_by_id(table: Table, columns: Iterable[str]) -> Any:
     return (update(table).where(table.c.id == bindparam("b_id"))
             .values({name: bindparam(f"v_{name}") for name in columns}))
+
+
+def _insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]],
+            ticker: _Ticker) -> None:
+    """New rows, through the driver's bulk path."""
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        insert_many(connection, table, chunk)
+        ticker.tick(len(chunk))
 
 
 def _executemany(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]],

@@ -24,7 +24,7 @@ import pytest
 
 # The shared helpers (builders, pg_server, ...) are the package tests/support: pyproject's
 # `pythonpath = ["tests"]` puts this folder on the import path for the whole session.
-from support.builders import TEST_DISTRICT
+from support.environment import EXTERNAL_POSTGRES_ENV, isolated_environment
 from support.pg_server import (
     PostgresServer,
     create_database,
@@ -32,7 +32,6 @@ from support.pg_server import (
     normalize_url,
 )
 
-EXTERNAL_POSTGRES_ENV = "KIOSK_TEST_POSTGRES_URL"
 POSTGRES_FIXTURES = frozenset({"postgres_server", "postgres_server_url"})
 
 
@@ -51,19 +50,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _isolated_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """No inherited KIOSK_* settings; HOME and XDG dirs are fresh temp folders."""
+    """No inherited KIOSK_* settings; HOME and XDG dirs are fresh temp folders; the
+    test district's settings (support.environment)."""
+    wanted = isolated_environment(tmp_path_factory.mktemp("home"))
     for name in list(os.environ):
-        if name.startswith("KIOSK_") and name != EXTERNAL_POSTGRES_ENV:
+        if name not in wanted:
             monkeypatch.delenv(name, raising=False)
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
-    # The product's district defaults are placeholders that `kiosk run` and the letters
-    # refuse; the suite's processes run for a test district (TEST_DISTRICT in builders).
-    for name, value in TEST_DISTRICT.items():
-        monkeypatch.setenv(f"KIOSK_{name.upper()}", value)
+    for name, value in wanted.items():
+        if os.environ.get(name) != value:
+            monkeypatch.setenv(name, value)
 
 
 # --- PostgreSQL ----------------------------------------------------------------------

@@ -7,26 +7,28 @@ stopped: discovery answers, and the printed link shows the login page.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from kiosk.demo_district import DEMO_USERNAME
 
+from support.environment import isolated_environment
 from support.signin_server import READY_MARKER, SigninProcess, free_port, wait_until
 
 
-@pytest.fixture
-def demo_provider(tmp_path: Path) -> Iterator[SigninProcess]:
+@pytest.fixture(scope="module")
+def demo_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SigninProcess]:
+    """One demo provider for the module: its tests only read what it prints and serves."""
+    tmp_path = tmp_path_factory.mktemp("signin-demo")
     port = free_port()
     out, err = tmp_path / "demo.out", tmp_path / "demo.err"
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
+    # Built here, as a module fixture starts before any test's own isolated environment.
+    env = {**isolated_environment(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "data"),
            "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "KIOSK_DATABASE_URL": f"sqlite:///{tmp_path}/configured.db"}
     with out.open("wb") as stdout, err.open("wb") as stderr:

@@ -5,7 +5,7 @@ Databases
                            (PostgresServer: .url, .port, .datadir, .stop(), .start())
   postgres_server_url      session: $KIOSK_TEST_POSTGRES_URL if set, else postgres_server.url
   database_url             function, parametrized "sqlite" / "postgres": a fresh EMPTY database
-  migrated_database_url    function: database_url after kiosk.db.migrate.upgrade(url)
+  migrated_database_url    function: database_url, migrated (a copy of a migrated template)
   sqlite_url               function: a fresh EMPTY SQLite database in tmp_path
 
 Every test runs with no inherited KIOSK_* variables (except KIOSK_TEST_POSTGRES_URL)
@@ -25,6 +25,7 @@ import pytest
 # The shared helpers (builders, pg_server, ...) are the package tests/support: pyproject's
 # `pythonpath = ["tests"]` puts this folder on the import path for the whole session.
 from support.environment import EXTERNAL_POSTGRES_ENV, isolated_environment
+from support.migrated import migrate_postgres, migrated_sqlite_url
 from support.pg_server import (
     PostgresServer,
     create_database,
@@ -115,8 +116,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def migrated_database_url(database_url: str) -> str:
-    """database_url with the schema created by the project's migrations."""
-    from kiosk.db.migrate import upgrade
-
-    upgrade(database_url)
+    """database_url with the schema created by the project's migrations (copied from a
+    template migrated once per session: see support.migrated)."""
+    if database_url.startswith("sqlite:"):
+        return migrated_sqlite_url(Path(database_url.removeprefix("sqlite:///")))
+    migrate_postgres(database_url)
     return database_url

@@ -16,13 +16,13 @@ from textual.widgets import Input
 
 from kiosk.app import KioskApp
 from kiosk.clock import FakeClock
-from kiosk.db.migrate import upgrade
 from kiosk.services import staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
 
 from .builders import CLERK, GOOD_PASSWORD, add_account, add_family, issue_key, make_context
 from .kiosk_pilot import fill, press_button, settle
+from .migrated import migrated_sqlite_url
 
 Steps = Callable[[Pilot[None], KioskApp, dict[str, str]], Awaitable[None]]
 MISTYPED_KEY = "7KQ2M-XR4TB-9HCJD-0WNEA-6PV3G"  # its check symbol is wrong: a typo
@@ -36,9 +36,7 @@ class Scene:
 
 
 def _prepare_family(tmp_path: Path) -> tuple[ServiceContext, dict[str, str]]:
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    upgrade(url)
-    ctx = make_context(url, clock=FakeClock())
+    ctx = make_context(migrated_sqlite_url(tmp_path / "kiosk.db"), clock=FakeClock())
     add_account(ctx, "mlopez", GOOD_PASSWORD, guardians=(("Maria", "Lopez"),),
                 students=(("Ana", "Lopez"), ("Luis", "Lopez")), school="Lakeside Elementary")
     add_account(ctx, "jdiaz", GOOD_PASSWORD, guardians=(("Jorge", "Diaz"),),

@@ -18,17 +18,14 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
 
 from support.builders import make_context
+from support.migrated import migrated_sqlite_url
 
 KIOSK_TERMINAL = "lobby-test"
 
 
 @pytest.fixture
 def kiosk_db_url(tmp_path: Path) -> str:
-    from kiosk.db.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    upgrade(url)
-    return url
+    return migrated_sqlite_url(tmp_path / "kiosk.db")
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual import events
@@ -17,12 +15,12 @@ from textual.widgets import Input
 
 from kiosk.app import KioskApp
 from kiosk.clock import FakeClock
-from kiosk.db.migrate import upgrade
 from kiosk.services.parent import ParentServices
 from screens.text import has_forbidden
 
 from support.builders import make_context
 from support.kiosk_pilot import form_error, press_button
+from support.migrated import migrated_sqlite_url
 
 REFERENCE = re.compile(r" Reference: [A-Z0-9]{4,8}$")
 ANY_TEXT = st.text(max_size=40)
@@ -59,20 +57,10 @@ async def _paste_and_submit(url: str, pasted: str, key: str) -> None:
         assert not REFERENCE.search(message), message
 
 
-@pytest.fixture(scope="module")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty, migrated SQLite file that each example copies (cheaper than migrating)."""
-    template = tmp_path_factory.mktemp("template") / "kiosk.db"
-    upgrade(f"sqlite:///{template}")
-    return template
-
-
 @settings(max_examples=12, deadline=None)
 @given(pasted=ANY_TEXT, key=KEYISH)
-def test_activation_form_answers_any_input(
-    migrated_template: Path, pasted: str, key: str
-) -> None:
+def test_activation_form_answers_any_input(pasted: str, key: str) -> None:
+    # A fresh database per example: a copy of a migrated template (support.migrated).
     with tempfile.TemporaryDirectory() as folder:
-        database = Path(folder) / "kiosk.db"
-        shutil.copyfile(migrated_template, database)
-        asyncio.run(_paste_and_submit(f"sqlite:///{database}", pasted, key))
+        url = migrated_sqlite_url(Path(folder) / "kiosk.db")
+        asyncio.run(_paste_and_submit(url, pasted, key))

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.clock import FakeClock
-from kiosk.db.migrate import upgrade
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import add_staff_user
 from kiosk.staff_app import StaffApp
 
 from support.builders import CLERK, make_context
+from support.migrated import migrated_sqlite_url
 from support.staff_helpers import ADMIN_PASSWORD, CLIENT_ADDRESS, STAFF_PASSWORD
 
 
@@ -25,9 +25,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def ctx(tmp_path: Path, clock: FakeClock) -> ServiceContext:
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    upgrade(url)
-    context: ServiceContext = make_context(url, clock)
+    context: ServiceContext = make_context(migrated_sqlite_url(tmp_path / "kiosk.db"), clock)
     add_staff_user(context, CLERK, "clerk", STAFF_PASSWORD, "staff")
     add_staff_user(context, CLERK, "boss", ADMIN_PASSWORD, "admin")
     return context

@@ -65,7 +65,6 @@ LIBRARY_CALLS: list[tuple[Callable[..., object], str]] = [
     (MessagePump._process_messages_loop, "self.app._handle_exception("),
     (MessagePump._process_messages_loop, "self._dispatch_message("),
     (AppService.start, "self._open_app_process("),
-    (AppService._open_app_process, "self._build_environment("),
     (AppService.run, "self._process"),
     (AppService.__dict__["stdin"].fget, "self._stdin"),
     (App._handle_exception, "self._exception_event.set()"),

@@ -25,7 +25,7 @@ import pytest
 # The shared helpers (builders, pg_server, ...) are the package tests/support: pyproject's
 # `pythonpath = ["tests"]` puts this folder on the import path for the whole session.
 from support.environment import EXTERNAL_POSTGRES_ENV, isolated_environment
-from support.migrated import migrate_postgres, migrated_sqlite_url
+from support.migrated import migrated_sqlite_url
 from support.pg_server import (
     PostgresServer,
     create_database,
@@ -116,9 +116,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def migrated_database_url(database_url: str) -> str:
-    """database_url with the schema created by the project's migrations (copied from a
-    template migrated once per session: see support.migrated)."""
+    """database_url with the schema created by the project's migrations. On SQLite, a
+    copy of a template migrated once per session (support.migrated); on PostgreSQL,
+    where CREATE DATABASE ... TEMPLATE is no quicker, the migrations themselves."""
     if database_url.startswith("sqlite:"):
         return migrated_sqlite_url(Path(database_url.removeprefix("sqlite:///")))
-    migrate_postgres(database_url)
+    from kiosk.db.migrate import upgrade
+
+    upgrade(database_url)
     return database_url

@@ -12,17 +12,16 @@ exchange costs one round of BEGIN/COMMIT instead of one per call. Signing keys a
 parsed once per process and found again by their kid.
 
 On PostgreSQL an exchange's hot statements skip the ORM and go to the session's own
-psycopg connection, as SQL compiled once from the same SQLAlchemy expressions: the
-client; the code used up together with the guardian's identity and the current key's
-kid (one statement, a CTE around the UPDATE ... RETURNING); and the new tokens, written
-in the same round trip as the COMMIT. BEGIN goes with the first statement. That is
-three round trips to the server instead of seven, and a provider process spends its
-CPU on the protocol rather than on building statements (see docs/benchmarks.md).
+psycopg connection as prepared statements (parsed and planned once per connection),
+compiled once from the same SQLAlchemy expressions: the client; the code used up
+together with the guardian's identity and the current key's kid (one statement, a CTE
+around the UPDATE ... RETURNING); and the new tokens. Three statements instead of five,
+none planned again, and a provider process spends its CPU on the protocol rather than
+on building statements (see docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
@@ -77,8 +76,6 @@ class _Scope:
     driver: Any = None
     # The newest key's kid, read with the code; the ID token is signed with it.
     current_kid: str | None = None
-    # Tokens to INSERT in the round trip of the COMMIT: (SQL, parameters).
-    deferred: tuple[str, dict[str, Any]] | None = None
 
 
 _local = threading.local()
@@ -103,72 +100,28 @@ def one_transaction(database: Database) -> Iterator[None]:
     with database.unit_of_work() as uow:
         scope = _Scope(uow.session)
         if not database.is_sqlite:
-            # psycopg would send BEGIN as a round trip of its own before the first
-            # statement; in its autocommit mode the scope sends BEGIN itself, with the
-            # first statement (see _run_raw and _work). Back to normal before the
-            # connection goes back to the pool.
             scope.driver = uow.session.connection().connection.driver_connection
-            scope.driver.autocommit = True
         _local.scope = scope
         try:
             yield
-            if scope.driver is not None:
-                _commit_raw(scope)
             uow.commit()
         finally:
             _local.scope = None
-            if scope.driver is not None:
-                _end_raw(scope.driver)
 
 
-def _end_raw(driver: Any) -> None:
-    """Roll back what is left open (after an exception) and leave autocommit mode; a
-    broken connection is the pool's to throw away."""
-    import psycopg
-
-    with contextlib.suppress(psycopg.Error):
-        driver.rollback()
-        driver.autocommit = False
-
-
-def _in_transaction(scope: _Scope) -> bool:
-    from psycopg.pq import TransactionStatus
-
-    return bool(scope.driver.info.transaction_status != TransactionStatus.IDLE)
-
-
-def _run_raw(scope: _Scope, sql: str, params: dict[str, Any], *, commit: bool = False
-             ) -> Any:
-    """Run one statement on the scope's psycopg connection; its cursor, at its rows.
-
-    A BEGIN (when no transaction is open yet) and a COMMIT (`commit`) travel in the
-    same message as the statement: one round trip. The values are bound by psycopg's
-    client-side cursor, which quotes them as literals. A psycopg error comes out as
-    SQLAlchemy's, so the unit of work tells an unreachable server from a bug as usual.
-    """
+def _run_raw(scope: _Scope, statement: _Compiled, /, **values: Any) -> Any:
+    """Run one statement, prepared (parsed and planned once per connection), on the
+    scope's psycopg connection, in the scope's transaction; its cursor, at its rows.
+    A psycopg error comes out as SQLAlchemy's, so the unit of work tells an
+    unreachable server from a bug as usual."""
     import psycopg
     from sqlalchemy.exc import DBAPIError
 
-    begin = not _in_transaction(scope)
-    text = ("BEGIN; " if begin else "") + sql + ("; COMMIT" if commit else "")
+    params = statement.params(**values)
     try:
-        cursor = psycopg.ClientCursor(scope.driver)
-        cursor.execute(text, params)
-        if begin:
-            cursor.nextset()
+        return scope.driver.execute(statement.sql, params, prepare=True)
     except psycopg.Error as error:
-        raise DBAPIError.instance(sql, params, error, psycopg.Error) from error
-    return cursor
-
-
-def _commit_raw(scope: _Scope) -> None:
-    """Write the deferred tokens and COMMIT, in one round trip (before the session's
-    own commit, which then finds no transaction open and sends nothing)."""
-    scope.session.flush()  # anything the ORM holds goes first, in this transaction
-    if scope.deferred is not None:
-        sql, params = scope.deferred
-        scope.deferred = None
-        _run_raw(scope, sql, params, commit=True)
+        raise DBAPIError.instance(statement.sql, params, error, psycopg.Error) from error
 
 
 @dataclass(frozen=True)
@@ -201,8 +154,6 @@ def _work(database: Database, *, read_only: bool = False) -> Iterator[Session]:
     (committed when the block ends without an exception)."""
     scope = _scope()
     if scope is not None:
-        if scope.driver is not None and not _in_transaction(scope):
-            _run_raw(scope, "SELECT 1", {})  # the ORM's statements are in it too
         yield scope.session
         return
     with database.unit_of_work(read_only=read_only) as uow:
@@ -340,7 +291,7 @@ def find_client(database: Database, client_id: str) -> ClientRecord | None:
             SigninClient.client_id, SigninClient.name, SigninClient.secret_hash,
             SigninClient.redirect_uris, SigninClient.created_at,
         ).where(SigninClient.client_id == bindparam("client_id")))
-        found = _run_raw(scope, sql.sql, sql.params(client_id=client_id)).fetchone()
+        found = _run_raw(scope, sql, client_id=client_id).fetchone()
         if found is None:
             return None
         return ClientRecord(client_id=found[0], name=found[1], public=found[2] is None,
@@ -469,8 +420,7 @@ def _claim_code_raw(scope: _Scope, code_hash: str, client_id: str, now: datetime
     """claim_code's usual case in one round trip; None leaves the rest (a code not
     there, used before or expired) to claim_code's own statements."""
     sql = _sql(scope.session, "claim", _claim_and_identity)
-    row = _run_raw(scope, sql.sql, sql.params(code_hash=code_hash, client_id=client_id,
-                                              now=now)).fetchone()
+    row = _run_raw(scope, sql, code_hash=code_hash, client_id=client_id, now=now).fetchone()
     if row is None:
         return None
     record = CodeRecord(*row[:10])
@@ -547,11 +497,9 @@ def save_tokens(database: Database, clock: Clock, tokens: IssuedTokens, *, clien
         "family_created_at": parent.family_created_at if parent is not None else now,
         "code_hash": code_hash, "issued_at": now, "rotated_at": None, "revoked_at": None}
     request = _scope()
-    if request is not None and request.driver is not None and request.deferred is None:
-        # Written with the COMMIT: nothing in the exchange reads it back before then.
-        sql = _sql(request.session, "tokens", lambda: insert(SigninToken).values(
-            {name: bindparam(name) for name in values}))
-        request.deferred = (sql.sql, sql.params(**values))
+    if request is not None and request.driver is not None:
+        _run_raw(request, _sql(request.session, "tokens", lambda: insert(SigninToken).values(
+            {name: bindparam(name) for name in values})), **values)
         return
     with _work(database) as session:
         session.add(SigninToken(**values))

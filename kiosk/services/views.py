@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -24,7 +24,8 @@ class StudentSummary:
 class KeyCheck:
     """A key that may be redeemed: shown to the key holder before creating the account."""
 
-    canonical_key: str
+    # Out of the repr, so a log line or a traceback that shows the object never shows the key.
+    canonical_key: str = field(repr=False)
     guardian_given_name: str
     guardian_family_name: str
     students: tuple[StudentSummary, ...]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +107,25 @@ def type_in_one_burst(pilot: Pilot[None], text: str) -> None:
     names = {"\t": "tab", "\r": "enter", " ": "space"}
     for character in text:
         pilot.app.post_message(events.Key(names.get(character, character), character))
+
+
+# --- a one-school roster for the roster tab ----------------------------------------------
+
+USERS_HEADER = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+                "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
+                "agentSourcedIds,grades,password")
+ROSTER_ROWS = (
+    "stu-9,active,2026-08-01,true,sch-9,student,,,Ana,Quintero,,S-9001,,,,gua-9,03,",
+    "gua-9,active,2026-08-01,true,sch-9,guardian,,,Marta,Quintero,,,marta@example.org,,,"
+    "stu-9,,",
+)
+
+
+def write_roster(folder: Path, *users: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "orgs.csv").write_text(
+        "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+        "sch-9,active,2026-08-01,Hillside Elementary,school,HS,\n", encoding="utf-8")
+    (folder / "users.csv").write_text("\n".join((USERS_HEADER, *users)) + "\n",
+                                      encoding="utf-8")
+    return folder

@@ -26,6 +26,7 @@ from kiosk.staff_app import StaffApp
 from support.builders import CLERK
 from support.staff_helpers import (
     ADMIN_PASSWORD,
+    ROSTER_ROWS,
     SIZE,
     STAFF_PASSWORD,
     count_calls,
@@ -35,31 +36,10 @@ from support.staff_helpers import (
     settle,
     table_rows,
     text_of,
+    write_roster,
 )
 
 NEW_PASSWORD = "a lighthouse keeper counts the waves"
-USERS_HEADER = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
-                "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
-                "agentSourcedIds,grades,password")
-
-
-def write_roster(folder: Path, *users: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "orgs.csv").write_text(
-        "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
-        "sch-9,active,2026-08-01,Hillside Elementary,school,HS,\n", encoding="utf-8")
-    (folder / "users.csv").write_text("\n".join((USERS_HEADER, *users)) + "\n",
-                                      encoding="utf-8")
-    return folder
-
-
-ROSTER_ROWS = (
-    "stu-9,active,2026-08-01,true,sch-9,student,,,Ana,Quintero,,S-9001,,,,gua-9,03,",
-    "gua-9,active,2026-08-01,true,sch-9,guardian,,,Marta,Quintero,,,marta@example.org,,,"
-    "stu-9,,",
-)
-
-
 async def _tab(pilot: Pilot[None], tab: str) -> None:
     pilot.app.screen.query_one("#tabs", TabbedContent).active = tab
     await settle(pilot)

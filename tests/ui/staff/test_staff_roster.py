@@ -15,26 +15,16 @@ from kiosk.services.staff import audit_events, search_guardians, set_staff_user
 from kiosk.staff_app import StaffApp
 
 from support.builders import CLERK
-from support.staff_helpers import ADMIN_PASSWORD, SIZE, log_in, press, settle, text_of
-
-USERS_HEADER = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
-                "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
-                "agentSourcedIds,grades,password")
-ROSTER_ROWS = (
-    "stu-9,active,2026-08-01,true,sch-9,student,,,Ana,Quintero,,S-9001,,,,gua-9,03,",
-    "gua-9,active,2026-08-01,true,sch-9,guardian,,,Marta,Quintero,,,marta@example.org,,,"
-    "stu-9,,",
+from support.staff_helpers import (
+    ADMIN_PASSWORD,
+    ROSTER_ROWS,
+    SIZE,
+    log_in,
+    press,
+    settle,
+    text_of,
+    write_roster,
 )
-
-
-def write_roster(folder: Path, *users: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "orgs.csv").write_text(
-        "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
-        "sch-9,active,2026-08-01,Hillside Elementary,school,HS,\n", encoding="utf-8")
-    (folder / "users.csv").write_text("\n".join((USERS_HEADER, *users)) + "\n",
-                                      encoding="utf-8")
-    return folder
 
 
 async def open_roster_tab(pilot: Pilot[None], path: Path, *, dry_run: bool) -> None:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
-from textual.worker import Worker, WorkerState
 
 from kiosk.services.views import StaffUserView
 from screens.staff.confirm import ConfirmScreen
-from screens.staff.outcome import Failed, catching
+from screens.staff.formatting import error_message
 from screens.staff.secret_input import SecretInput
 from screens.text import lines, literal
+from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -27,6 +28,13 @@ class AddStaffUserScreen(ModalScreen[StaffUserView | None]):
     """Username, role, and a password typed twice that meets the password rules."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    @dataclass
+    class Added(CallEnded):
+        """The staff member was added."""
+
+        user: StaffUserView
+        """The new account."""
 
     def __init__(self, services: StaffServices) -> None:
         super().__init__(id="add-staff-user")
@@ -87,21 +95,17 @@ class AddStaffUserScreen(ModalScreen[StaffUserView | None]):
         self.app.push_screen(
             ConfirmScreen(lines("Add ", (username, "bold"), f" as {role}?")), answered)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="add-staff-user")
-    @catching
+    @thread_call(Added, group="add-staff-user", while_running=IGNORE)
     def _save(self, username: str, password: str, role: str) -> StaffUserView:
         return self._services.add_staff_user(username, password, role)
 
-    @on(Worker.StateChanged)
-    def _saved(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            return
-        result = event.worker.result
-        if isinstance(result, Failed):
-            self._error(result.message)
-            return
-        assert isinstance(result, StaffUserView)
-        self.dismiss(result)
+    @on(Added)
+    def _saved(self, event: Added) -> None:
+        self.dismiss(event.user)
+
+    @on(CallFailed)
+    def _failed(self, event: CallFailed) -> None:
+        self._error(error_message(event.error))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
-from textual.worker import Worker, WorkerState
 
 from kiosk.audit_records import Action, AuditEntry, AuditFilter
 from kiosk.errors import Refused
-from screens.staff.formatting import when
-from screens.staff.outcome import Failed, catching
+from screens.staff.formatting import error_message, when
 from screens.text import cell, literal
+from screens.workers import CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -57,6 +57,26 @@ def reference_code(text: str) -> str:
 
 class AuditPanel(Vertical):
     """Filter by guardian, action, staff member and date; newest events first."""
+
+    @dataclass
+    class Queried(CallEnded):
+        """The events of a filter came back."""
+
+        audit_filter: AuditFilter
+        """The filter asked."""
+        reference: str
+        """The reference code looked up ("" for a filter)."""
+        entries: list[AuditEntry]
+        """The events, newest first."""
+
+    @dataclass
+    class Exported(CallEnded):
+        """The events were written to a CSV file."""
+
+        path: Path
+        """The file written."""
+        count: int
+        """How many events it holds."""
 
     def __init__(self, services: StaffServices, zone: ZoneInfo, *,
                  id: str | None = None) -> None:
@@ -139,11 +159,9 @@ class AuditPanel(Vertical):
             return
         self._query(AuditFilter(reference=code, limit=SHOWN_LIMIT), code)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="audit-query", group="audit")
-    @catching
-    def _query(self, audit_filter: AuditFilter, reference: str) -> tuple[AuditFilter, str,
-                                                                         list[AuditEntry]]:
-        return audit_filter, reference, self._services.audit_events(audit_filter)
+    @thread_call(group="audit")
+    def _query(self, audit_filter: AuditFilter, reference: str) -> Queried:
+        return self.Queried(audit_filter, reference, self._services.audit_events(audit_filter))
 
     @on(Button.Pressed, "#audit-export")
     @on(Input.Submitted, "#audit-export-path")
@@ -155,39 +173,33 @@ class AuditPanel(Vertical):
             return
         self._write(Path(text).expanduser(), self._filter)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="audit-export",
-          group="audit-export")
-    @catching
-    def _write(self, path: Path, audit_filter: AuditFilter) -> tuple[Path, int]:
-        from dataclasses import replace
+    @thread_call(group="audit-export")
+    def _write(self, path: Path, audit_filter: AuditFilter) -> Exported:
+        return self.Exported(path, self._services.export_audit(
+            path, replace(audit_filter, limit=EXPORT_LIMIT)))
 
-        return path, self._services.export_audit(path, replace(audit_filter, limit=EXPORT_LIMIT))
+    @on(CallFailed)
+    def _failed(self, event: CallFailed) -> None:
+        # A file that exists or cannot be written is a Refused naming the path.
+        self._message(error_message(event.error))
 
-    @on(Worker.StateChanged)
-    def _finished(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            return
-        worker = event.worker
-        if isinstance(worker.result, Failed):
-            # A file that exists or cannot be written is a Refused naming the path.
-            self._message(worker.result.message)
-        elif worker.name == "audit-query":
-            assert worker.result is not None
-            audit_filter, reference, entries = worker.result
-            self._filter = audit_filter
-            self._show(entries)
-            if reference:
-                self._message(f"{len(entries)} event(s) with reference {reference}."
-                              if entries else f"No event has the reference {reference}. "
-                              "Check the letters and digits with the parent.")
-            else:
-                more = " (the newest ones; narrow the filter to see older)" \
-                    if len(entries) >= audit_filter.limit else ""
-                self._message(f"{len(entries)} event(s){more}.")
-        elif worker.name == "audit-export":
-            assert worker.result is not None
-            path, count = worker.result
-            self._message(f"{count} event(s) written to {path}.")
+    @on(Queried)
+    def _queried(self, event: Queried) -> None:
+        entries, reference = event.entries, event.reference
+        self._filter = event.audit_filter
+        self._show(entries)
+        if reference:
+            self._message(f"{len(entries)} event(s) with reference {reference}."
+                          if entries else f"No event has the reference {reference}. "
+                          "Check the letters and digits with the parent.")
+        else:
+            more = " (the newest ones; narrow the filter to see older)" \
+                if len(entries) >= event.audit_filter.limit else ""
+            self._message(f"{len(entries)} event(s){more}.")
+
+    @on(Exported)
+    def _exported(self, event: Exported) -> None:
+        self._message(f"{event.count} event(s) written to {event.path}.")
 
     def _show(self, entries: list[AuditEntry]) -> None:
         self._entries = entries

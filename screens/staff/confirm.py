@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -10,7 +11,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Static
+from textual.worker import Worker
+
+from screens.text import literal
+
+CANCELLED = "Cancelled; nothing was changed."
+STILL_WORKING = "The last change is still being made; try again in a moment."
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -47,3 +55,22 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+def confirm_then_run(node: Widget, question: str, start: Callable[[], Worker[None] | None], *,
+                     say: Callable[[str], None], working: str = "") -> None:
+    """Ask `question`; on an explicit yes call `start` (a thread call), else say so.
+
+    `say` shows a line where the node keeps its messages: that nothing was changed, that
+    the node's previous change still runs (`start` returned None), or `working`.
+    """
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            say(CANCELLED)
+        elif start() is None:
+            say(STILL_WORKING)
+        elif working:
+            say(working)
+
+    node.app.push_screen(ConfirmScreen(literal(question)), answered)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,6 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from kiosk.services.views import (
     AccountState,
@@ -23,12 +23,12 @@ from kiosk.services.views import (
     IssuedKey,
     TemporaryPassword,
 )
-from screens.staff.confirm import ConfirmScreen
-from screens.staff.formatting import when
+from screens.staff.confirm import confirm_then_run
+from screens.staff.formatting import error_message, when
 from screens.staff.key_issued import KeyIssuedScreen
-from screens.staff.outcome import Failed, catching
 from screens.staff.temporary_password import TemporaryPasswordScreen
 from screens.text import cell, lines, literal
+from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -108,6 +108,22 @@ class HouseholdScreen(Screen[int | None]):
         Binding("a", "audit", "Audit events"),
     ]
 
+    @dataclass
+    class Loaded(CallEnded):
+        """The household came back from the database."""
+
+        household: Household
+        """The guardians and students."""
+
+    @dataclass
+    class ActionDone(CallEnded):
+        """An action on the selected guardian was made."""
+
+        action: str
+        """Which action (a key of DONE)."""
+        result: object
+        """What the service returned: a count, a key, a temporary password..."""
+
     def __init__(self, services: StaffServices, settings: Settings, guardian_id: int) -> None:
         super().__init__(id="household")
         self._services = services
@@ -143,7 +159,11 @@ class HouseholdScreen(Screen[int | None]):
     # --- loading ------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._run(lambda: self._services.household(self._first_id), "household")
+        self._load()
+
+    @thread_call(Loaded, group="household")
+    def _load(self) -> Household:
+        return self._services.household(self._first_id)
 
     @property
     def household(self) -> Household | None:
@@ -212,8 +232,7 @@ class HouseholdScreen(Screen[int | None]):
         question = (f"Issue a new activation key for {name}? Their current key stops working."
                     if active else f"Issue an activation key for {name}?")
         sourced_id = guardian.sourced_id
-        self._confirm(question, lambda: self._run(
-            lambda: self._services.issue_key(sourced_id), "issue-key"))
+        self._confirm(question, "issue-key", lambda: self._services.issue_key(sourced_id))
 
     @on(Button.Pressed, "#revoke-key")
     def action_revoke_key(self) -> None:
@@ -226,8 +245,7 @@ class HouseholdScreen(Screen[int | None]):
             return
         sourced_id = guardian.sourced_id
         self._confirm(f"Revoke the activation key of {name}? The letter they hold stops "
-                      "working.", lambda: self._run(
-                          lambda: self._services.revoke_keys(sourced_id), "revoke-key"))
+                      "working.", "revoke-key", lambda: self._services.revoke_keys(sourced_id))
 
     @on(Button.Pressed, "#reset-password")
     def action_reset_password(self) -> None:
@@ -236,8 +254,8 @@ class HouseholdScreen(Screen[int | None]):
             return
         username = account.username
         self._confirm(f"Reset the password of {username}? Their current password stops "
-                      "working, and the system makes a temporary one.", lambda: self._run(
-                          lambda: self._services.reset_password(username), "reset-password"))
+                      "working, and the system makes a temporary one.", "reset-password",
+                      lambda: self._services.reset_password(username))
 
     @on(Button.Pressed, "#unlock")
     def action_unlock(self) -> None:
@@ -246,8 +264,7 @@ class HouseholdScreen(Screen[int | None]):
             return
         username = account.username
         self._confirm(f"Unlock {username} and clear their {account.failed_logins} failed "
-                      "login(s)?", lambda: self._run(
-                          lambda: self._services.unlock(username), "unlock"))
+                      "login(s)?", "unlock", lambda: self._services.unlock(username))
 
     @on(Button.Pressed, "#toggle-disabled")
     def action_toggle_disabled(self) -> None:
@@ -257,9 +274,8 @@ class HouseholdScreen(Screen[int | None]):
         username, disable = account.username, not account.disabled
         question = (f"Disable the account {username}? The parent cannot log in until it is "
                     "enabled again." if disable else f"Enable the account {username} again?")
-        self._confirm(question, lambda: self._run(
-            lambda: self._services.set_account_disabled(username, disable),
-            "disable" if disable else "enable"))
+        self._confirm(question, "disable" if disable else "enable",
+                      lambda: self._services.set_account_disabled(username, disable))
 
     @on(Button.Pressed, "#guardian-audit")
     def action_audit(self) -> None:
@@ -280,35 +296,27 @@ class HouseholdScreen(Screen[int | None]):
                           f"nothing to {what}. Issue an activation key instead.")
         return guardian.account
 
-    def _confirm(self, question: str, then: Callable[[], None]) -> None:
-        def answered(yes: bool | None) -> None:
-            if yes:
-                then()
-            else:
-                self._message("Cancelled; nothing was changed.")
-
-        self.app.push_screen(ConfirmScreen(literal(question)), answered)
+    def _confirm(self, question: str, action: str, call: Callable[[], object]) -> None:
+        confirm_then_run(self, question, lambda: self._act(action, call), say=self._message,
+                         working="Working...")
 
     # --- service calls ---------------------------------------------------------------
 
-    def _run(self, call: Callable[[], object], name: str) -> None:
-        if name != "household":
-            self._message("Working...")
-        self.run_worker(catching(call), name=name, group="household", thread=True,
-                        exit_on_error=False)
+    @thread_call(group="household-action", while_running=IGNORE)
+    def _act(self, action: str, call: Callable[[], object]) -> ActionDone:
+        return self.ActionDone(action, call())
 
-    @on(Worker.StateChanged)
-    def _finished(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            return
-        worker, result = event.worker, event.worker.result
-        if isinstance(result, Failed):
-            self._message(result.message)
-            return
-        if worker.name == "household":
-            assert isinstance(result, Household)
-            self._show(result)
-            return
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        self._show(event.household)
+
+    @on(CallFailed)
+    def _failed(self, event: CallFailed) -> None:
+        self._message(error_message(event.error))
+
+    @on(ActionDone)
+    def _done(self, event: ActionDone) -> None:
+        result = event.result
         done = {
             "revoke-key": f"{result} activation key(s) revoked.",
             "unlock": "Unlocked. The parent can log in again.",
@@ -317,7 +325,7 @@ class HouseholdScreen(Screen[int | None]):
             "reset-password": "The password was reset. The temporary password was shown once.",
             "issue-key": "The key was issued and shown once.",
         }
-        self._message(done.get(worker.name, "Done."))
+        self._message(done.get(event.action, "Done."))
         if isinstance(result, TemporaryPassword):
             self.app.push_screen(TemporaryPasswordScreen(result, self._settings.zone))
         elif isinstance(result, IssuedKey):

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
-from textual.worker import Worker, WorkerState
 
 from kiosk.errors import Refused
 from kiosk.services.views import IssuedKey
-from screens.staff.formatting import when
-from screens.staff.outcome import Failed, catching
+from screens.staff.formatting import error_message, when
 from screens.text import lines, literal
+from screens.workers import CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -38,6 +38,13 @@ class KeyIssuedScreen(ModalScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+
+    @dataclass
+    class LetterWritten(CallEnded):
+        """The letter is on disk."""
+
+        path: Path
+        """The file written."""
 
     def __init__(self, issued: IssuedKey, settings: Settings, services: StaffServices) -> None:
         super().__init__(id="key-issued")
@@ -83,25 +90,24 @@ class KeyIssuedScreen(ModalScreen[None]):
         status.update(lines("Writing ", str(path), " ..."))
         self._write(path)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="write-letter")
-    @catching
+    @thread_call(LetterWritten, group="write-letter")
     def _write(self, path: Path) -> Path:
         return self._services.write_letters(path, [self._issued])
 
-    @on(Worker.StateChanged)
-    def _written(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            return
+    @on(LetterWritten)
+    def _written(self, event: LetterWritten) -> None:
+        self.query_one("#letter-status", Static).update(lines(
+            "The letter was written to ", (str(event.path), "bold"),
+            ". Print it, then delete the file."))
+
+    @on(CallFailed)
+    def _not_written(self, event: CallFailed) -> None:
         status = self.query_one("#letter-status", Static)
-        result = event.worker.result
-        if not isinstance(result, Failed):
-            status.update(lines("The letter was written to ", (str(result), "bold"),
-                                ". Print it, then delete the file."))
-        elif isinstance(result.error, Refused):  # the file exists, or the folder is read-only
-            status.update(lines("Could not write the letter: ", (result.error.text(), "bold"),
+        if isinstance(event.error, Refused):  # the file exists, or the folder is read-only
+            status.update(lines("Could not write the letter: ", (event.error.text(), "bold"),
                                 ". No file was changed; type another path."))
         else:
-            status.update(literal(result.message))
+            status.update(literal(error_message(event.error)))
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

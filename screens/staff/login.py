@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
-from textual.worker import Worker, WorkerState
 
 from kiosk.services.views import StaffSession
-from screens.staff.outcome import Failed, catching
+from screens.staff.formatting import error_message
 from screens.staff.secret_input import SecretInput
 from screens.text import literal
+from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 
 LogIn = Callable[[str, str], StaffSession]
 
@@ -28,6 +28,13 @@ class StaffLoginScreen(Screen[None]):
     @dataclass
     class LoggedIn(Message):
         """A staff member's password was accepted."""
+
+        session: StaffSession
+        """Who logged in, and their role."""
+
+    @dataclass
+    class PasswordAccepted(CallEnded):
+        """The login call came back with a session."""
 
         session: StaffSession
         """Who logged in, and their role."""
@@ -63,29 +70,24 @@ class StaffLoginScreen(Screen[None]):
         if not username or not password:
             self._error("Type your staff username and your password.")
             return
-        if any(w.name == "staff-login" and w.is_running for w in self.workers):
-            return
-        self._error("")
-        self._check(username, password)
+        if self._check(username, password) is not None:
+            self._error("")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="staff-login")
-    @catching
+    @thread_call(PasswordAccepted, group="staff-login", while_running=IGNORE)
     def _check(self, username: str, password: str) -> StaffSession:
         return self._log_in(username, password)
 
-    @on(Worker.StateChanged)
-    def _checked(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            return
-        result = event.worker.result
+    @on(PasswordAccepted)
+    def _accepted(self, event: PasswordAccepted) -> None:
+        self.query_one("#password", Input).value = ""
+        self.post_message(self.LoggedIn(event.session))
+
+    @on(CallFailed)
+    def _refused(self, event: CallFailed) -> None:
         password = self.query_one("#password", Input)
         password.value = ""
-        if isinstance(result, Failed):
-            password.focus()
-            self._error(result.message)
-            return
-        assert isinstance(result, StaffSession)
-        self.post_message(self.LoggedIn(result))
+        password.focus()
+        self._error(error_message(event.error))
 
     def _error(self, text: str) -> None:
         self.query_one("#form-error", Static).update(literal(text))

@@ -6,21 +6,21 @@ role again on every call: an administrator demoted since logging in is refused t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
-from textual.worker import Worker, WorkerState
 
 from kiosk.errors import NotAllowed, RosterError, RosterSafetyLimit
 from screens.staff.confirm import ConfirmScreen
 from screens.staff.formatting import error_message
-from screens.staff.outcome import Failed, catching
 from screens.text import lines, literal
+from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.roster.importer import ImportSummary
@@ -79,6 +79,13 @@ def refusal_text(error: BaseException | None) -> str:
 class RosterPanel(Vertical):
     """A folder or .zip of OneRoster 1.1 CSV files; a full snapshot of the district."""
 
+    @dataclass
+    class Imported(CallEnded):
+        """The import (or its dry run) finished."""
+
+        summary: ImportSummary
+        """What changed, or would."""
+
     def __init__(self, services: StaffServices, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._services = services
@@ -135,31 +142,31 @@ class RosterPanel(Vertical):
             " for real? Students missing from it are withdrawn.")), answered)
 
     def _start(self, path: Path, *, dry_run: bool, max_withdrawals: int | None) -> None:
+        if self._run_import(path, dry_run, max_withdrawals) is None:
+            self._say("An import is still running; wait for its summary.")
+            return
+        # The worker's progress reaches the loop after this handler: it starts at zero.
         self.query_one("#roster-progress", ProgressBar).update(total=100, progress=0)
         self._say("Checking the files..." if dry_run else "Importing...")
-        self._run_import(path, dry_run, max_withdrawals)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="roster-import")
+    @thread_call(Imported, group="roster-import", while_running=IGNORE)
     def _run_import(self, path: Path, dry_run: bool,
-                    max_withdrawals: int | None) -> ImportSummary | Failed:
+                    max_withdrawals: int | None) -> ImportSummary:
         bar = self.query_one("#roster-progress", ProgressBar)
 
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(bar.update, total=total, progress=done)
 
-        return catching(self._services.import_roster)(path, dry_run=dry_run,
-                                                      max_withdrawals=max_withdrawals,
-                                                      progress=progress)
+        return self._services.import_roster(path, dry_run=dry_run,
+                                            max_withdrawals=max_withdrawals, progress=progress)
 
-    @on(Worker.StateChanged)
-    def _finished(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            return
-        result = event.worker.result
-        if isinstance(result, Failed):
-            self._say(refusal_text(result.error))
-        elif result is not None:
-            self._say(summary_text(result))
+    @on(Imported)
+    def _imported(self, event: Imported) -> None:
+        self._say(summary_text(event.summary))
+
+    @on(CallFailed)
+    def _refused(self, event: CallFailed) -> None:
+        self._say(refusal_text(event.error))
 
     def _say(self, text: str) -> None:
         self.query_one("#roster-summary", Static).update(literal(text))

@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
-from textual.worker import Worker, WorkerState
 
 from kiosk.services.views import SearchPage
-from screens.staff.outcome import Failed, catching
+from screens.staff.formatting import error_message
 from screens.text import cell, literal
+from screens.workers import CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -32,6 +32,13 @@ class SearchPanel(Vertical):
 
         guardian_id: int
         """The guardian's record number."""
+
+    @dataclass
+    class Searched(CallEnded):
+        """A page of results came back."""
+
+        page: SearchPage
+        """The page."""
 
     def __init__(self, services: StaffServices, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -83,21 +90,17 @@ class SearchPanel(Vertical):
             return
         self._search(self._page.query, self._page.page - 1)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="search")
-    @catching
+    @thread_call(Searched, group="search")
     def _search(self, query: str, page: int) -> SearchPage:
         return self._services.search(query, page, PAGE_SIZE)
 
-    @on(Worker.StateChanged)
-    def _searched(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            return
-        result = event.worker.result
-        if isinstance(result, Failed):
-            self._message(result.message)
-            return
-        assert isinstance(result, SearchPage)
-        self._show(result)
+    @on(Searched)
+    def _searched(self, event: Searched) -> None:
+        self._show(event.page)
+
+    @on(CallFailed)
+    def _failed(self, event: CallFailed) -> None:
+        self._message(error_message(event.error))
 
     def _show(self, page: SearchPage) -> None:
         self._page = page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -10,11 +11,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, DataTable, Static
-from textual.worker import Worker, WorkerState
 
-from screens.staff.formatting import when
-from screens.staff.outcome import Failed, catching
+from screens.staff.formatting import error_message, when
 from screens.text import cell, literal
+from screens.workers import CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -28,6 +28,13 @@ class SigninClientsPanel(Vertical):
     """Read-only. Built for administrators only, and the core checks the role again on
     every load, so an administrator demoted since login gets the refusal here. The list
     loads when the panel is first shown, not when the console opens."""
+
+    @dataclass
+    class Listed(CallEnded):
+        """The clients came back."""
+
+        clients: list[ClientSummary]
+        """Every registered client."""
 
     def __init__(self, services: StaffServices, zone: ZoneInfo, *,
                  id: str | None = None) -> None:
@@ -52,21 +59,19 @@ class SigninClientsPanel(Vertical):
 
     @on(Button.Pressed, "#signin-clients-refresh")
     def refresh_clients(self) -> None:
-        self.run_worker(catching(self._services.list_signin_clients), name="list",
-                        group="signin-clients", thread=True, exit_on_error=False)
+        self._list()
 
-    @on(Worker.StateChanged)
-    def _finished(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            return
-        result = event.worker.result
-        if isinstance(result, Failed):
-            self._message(result.message)
-            return
-        assert isinstance(result, list)
-        self._show(result)
+    @thread_call(Listed, group="signin-clients")
+    def _list(self) -> list[ClientSummary]:
+        return self._services.list_signin_clients()
 
-    def _show(self, clients: list[ClientSummary]) -> None:
+    @on(CallFailed)
+    def _failed(self, event: CallFailed) -> None:
+        self._message(error_message(event.error))
+
+    @on(Listed)
+    def _show(self, event: Listed) -> None:
+        clients = event.clients
         table = self.query_one("#signin-clients-table", DataTable)
         table.clear()
         for client in clients:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -11,14 +12,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, DataTable, Static
-from textual.worker import Worker, WorkerState
 
 from kiosk.services.views import StaffUserView
 from screens.staff.add_staff_user import AddStaffUserScreen
-from screens.staff.confirm import ConfirmScreen
-from screens.staff.formatting import when
-from screens.staff.outcome import Failed, catching
+from screens.staff.confirm import confirm_then_run
+from screens.staff.formatting import error_message, when
 from screens.text import cell, literal
+from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -27,6 +27,20 @@ if TYPE_CHECKING:
 class StaffUsersPanel(Vertical):
     """Built for administrators only; every change is confirmed (and the core refuses
     all of it for the `staff` role anyway)."""
+
+    @dataclass
+    class Listed(CallEnded):
+        """The staff accounts came back."""
+
+        users: list[StaffUserView]
+        """Every staff account."""
+
+    @dataclass
+    class Changed(CallEnded):
+        """A staff account was changed."""
+
+        user: StaffUserView
+        """The account as it is now."""
 
     def __init__(self, services: StaffServices, zone: ZoneInfo, *,
                  id: str | None = None) -> None:
@@ -56,7 +70,11 @@ class StaffUsersPanel(Vertical):
 
     @on(Button.Pressed, "#staff-refresh")
     def refresh_users(self) -> None:
-        self._run(self._services.list_staff_users, "list")
+        self._list()
+
+    @thread_call(Listed, group="staff-list")
+    def _list(self) -> list[StaffUserView]:
+        return self._services.list_staff_users()
 
     @on(Button.Pressed, "#staff-add")
     def _add(self) -> None:
@@ -74,8 +92,8 @@ class StaffUsersPanel(Vertical):
             return
         disable = not user.disabled
         verb = "Disable" if disable else "Enable"
-        self._confirm(f"{verb} the staff account {user.username}?", lambda: self._run(
-            lambda: self._services.set_staff_user(user.username, disabled=disable), "change"))
+        self._confirm(f"{verb} the staff account {user.username}?",
+                      lambda: self._services.set_staff_user(user.username, disabled=disable))
 
     @on(Button.Pressed, "#staff-toggle-role")
     def _toggle_role(self) -> None:
@@ -83,8 +101,8 @@ class StaffUsersPanel(Vertical):
         if user is None:
             return
         role = "staff" if user.role == "admin" else "admin"
-        self._confirm(f"Make {user.username} {role}?", lambda: self._run(
-            lambda: self._services.set_staff_user(user.username, role=role), "change"))
+        self._confirm(f"Make {user.username} {role}?",
+                      lambda: self._services.set_staff_user(user.username, role=role))
 
     @on(Button.Pressed, "#staff-unlock")
     def _unlock(self) -> None:
@@ -92,9 +110,8 @@ class StaffUsersPanel(Vertical):
         if user is None:
             return
         self._confirm(f"Unlock the staff account {user.username} and clear its failed "
-                      "logins?", lambda: self._run(
-                          lambda: self._services.set_staff_user(user.username, unlock_user=True),
-                          "change"))
+                      "logins?",
+                      lambda: self._services.set_staff_user(user.username, unlock_user=True))
 
     def _selected(self) -> StaffUserView | None:
         table = self.query_one("#staff-table", DataTable)
@@ -110,36 +127,27 @@ class StaffUsersPanel(Vertical):
             return None
         return user
 
-    def _confirm(self, question: str, then: Callable[[], None]) -> None:
-        def answered(yes: bool | None) -> None:
-            if yes:
-                then()
-            else:
-                self._message("Cancelled; nothing was changed.")
+    def _confirm(self, question: str, change: Callable[[], StaffUserView]) -> None:
+        confirm_then_run(self, question, lambda: self._change(change), say=self._message)
 
-        self.app.push_screen(ConfirmScreen(literal(question)), answered)
+    @thread_call(Changed, group="staff-change", while_running=IGNORE)
+    def _change(self, change: Callable[[], StaffUserView]) -> StaffUserView:
+        return change()
 
-    def _run(self, call: Callable[[], object], name: str) -> None:
-        self.run_worker(catching(call), name=name, group="staff-users", thread=True,
-                        exit_on_error=False)
+    @on(CallFailed)
+    def _failed(self, event: CallFailed) -> None:
+        self._message(error_message(event.error))
 
-    @on(Worker.StateChanged)
-    def _finished(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            return
-        worker, result = event.worker, event.worker.result
-        if isinstance(result, Failed):
-            self._message(result.message)
-        elif worker.name == "list":
-            assert isinstance(result, list)
-            self._show(result)
-        elif isinstance(result, StaffUserView):
-            state = "disabled" if result.disabled else "enabled"
-            self._message(f"{result.username} is now {result.role}, {state}.")
-            self.refresh_users()
+    @on(Changed)
+    def _changed(self, event: Changed) -> None:
+        user = event.user
+        state = "disabled" if user.disabled else "enabled"
+        self._message(f"{user.username} is now {user.role}, {state}.")
+        self.refresh_users()
 
-    def _show(self, users: list[StaffUserView]) -> None:
-        self._users = users
+    @on(Listed)
+    def _show(self, event: Listed) -> None:
+        users = self._users = event.users
         table = self.query_one("#staff-table", DataTable)
         row = table.cursor_row
         table.clear()

@@ -16,8 +16,8 @@ Running it as its own process keeps the client's work off the providers' CPU
 accounting, and out of the bench process, which watches the CPU of the others. It
 shares the machine's cores with what it measures, so it is kept lean: every request
 is built as bytes before the clock starts and written to a plain socket, and an answer
-is read only as far as its status line and Content-Length (an HTTP client library
-cost about four times the CPU per exchange, taken from the providers' cores).
+is read only as far as its status line and Content-Length (aiohttp's client cost three
+times the CPU per exchange, 0.6 ms against 0.2, taken from the providers' cores).
 """
 
 from __future__ import annotations

@@ -87,17 +87,19 @@ def _scope() -> _Scope | None:
 
 
 @contextmanager
-def one_transaction(database: Database) -> Iterator[None]:
+def one_transaction(database: Database, *, read_only: bool = False) -> Iterator[None]:
     """Every store call this thread makes inside the block shares one transaction.
 
     It is committed when the block ends normally, also when the protocol's answer is
     an error: a code used up, or a family revoked after a replay, stays so. An
-    exception rolls everything back.
+    exception rolls everything back. `read_only` is for blocks that only read: on
+    SQLite they take no write lock. (They are committed too: on PostgreSQL a rollback
+    would make psycopg forget the connection's prepared statements.)
     """
     if _scope() is not None:
         yield
         return
-    with database.unit_of_work() as uow:
+    with database.unit_of_work(read_only=read_only) as uow:
         scope = _Scope(uow.session)
         if not database.is_sqlite:
             scope.driver = uow.session.connection().connection.driver_connection
@@ -338,16 +340,15 @@ def save_code(database: Database, clock: Clock, code: str, *, client_id: str, ac
               redirect_uri: str, scope: str, nonce: str | None, code_challenge: str | None,
               code_challenge_method: str | None, locale: str) -> None:
     now = clock.now()
-    with database.unit_of_work() as uow:
-        uow.session.add(SigninCode(
+    with _work(database) as session:
+        session.add(SigninCode(
             code_hash=digest(code), client_id=client_id, account_id=account_id,
             redirect_uri=redirect_uri, scope=scope, nonce=nonce,
             code_challenge=code_challenge, code_challenge_method=code_challenge_method,
             locale=locale, auth_time=now, expires_at=now + CODE_LIFETIME))
         # Old codes are of no use to anyone: sweep them while we are here.
-        uow.session.execute(delete(SigninCode).where(
+        session.execute(delete(SigninCode).where(
             SigninCode.expires_at < now - REFRESH_TOKEN_LIFETIME))
-        uow.commit()
 
 
 def claim_code(database: Database, clock: Clock, code: str, client_id: str,
@@ -454,6 +455,12 @@ def _guardian_of(session: Session, account_id: int) -> int | None:
 
 
 def nonce_seen(database: Database, client_id: str, nonce: str) -> bool:
+    scope = _scope()
+    if scope is not None and scope.driver is not None:
+        sql = _sql(scope.session, "nonce", lambda: select(SigninCode.id).where(
+            SigninCode.client_id == bindparam("client_id"),
+            SigninCode.nonce == bindparam("nonce")).limit(1))
+        return _run_raw(scope, sql, client_id=client_id, nonce=nonce).fetchone() is not None
     with _work(database, read_only=True) as session:
         return session.scalar(select(SigninCode.id).where(
             SigninCode.client_id == client_id, SigninCode.nonce == nonce).limit(1)) is not None

@@ -208,10 +208,12 @@ def check_authorization(provider: Provider, plain: PlainRequest) -> Authorizatio
     """Blocking. Authlib validates the authorization request (client, exact redirect URI,
     response type, scope, PKCE, nonce). An error that may be sent back to the client
     comes as a redirect; one that may not (unknown client, unregistered redirect URI)
-    comes as no grant and no reply: the page says the link is bad, and never redirects."""
+    comes as no grant and no reply: the page says the link is bad, and never redirects.
+    Its reads (the client, a nonce seen before) share one transaction."""
     server = provider.server
     try:
-        grant = server.get_consent_grant(request=plain)
+        with store.one_transaction(provider.ctx.database, read_only=True):
+            grant = server.get_consent_grant(request=plain)
     except OAuth2Error as error:
         if error.redirect_uri:
             return AuthorizationCheck(reply=server.handle_error_response(None, error))
@@ -278,53 +280,88 @@ class LoginOutcome:
 
 
 def _authorize_user(provider: Provider, check: AuthorizationCheck, user: SigninUser) -> Reply:
-    reply: Reply = provider.server.create_authorization_response(
-        request=check.grant.request, grant_user=user, grant=check.grant)
+    """The redirect with a new code; the code is saved in one transaction."""
+    with store.one_transaction(provider.ctx.database):
+        reply: Reply = provider.server.create_authorization_response(
+            request=check.grant.request, grant_user=user, grant=check.grant)
     return reply
+
+
+@dataclass(frozen=True)
+class FormPost:
+    """A page form POSTed to the provider, read on the event loop."""
+
+    form: dict[str, str]
+    lang: str
+    cookie: str
+    set_cookie: bool  # the browser brought no usable CSRF cookie
+    plain: PlainRequest
+    actor: Actor
+
+
+async def read_form_post(request: web.Request) -> FormPost:
+    provider = request.app[PROVIDER]
+    form = await read_form(request)
+    cookie, set_cookie = _cookie_value(request)
+    address = client_address(request, provider.config.trusted_proxy)
+    return FormPost(form=form, lang=choose_language(request, form), cookie=cookie,
+                    set_cookie=set_cookie, plain=plain_request(request, provider.config),
+                    actor=Actor(name=f"signin:{address}", client_address=address))
+
+
+def _checked_outcome(provider: Provider, post: FormPost) -> tuple[FormSigner, LoginOutcome]:
+    """Blocking. The authorization request checked again, and a fresh CSRF token."""
+    signer = provider.signer()
+    check = check_authorization(provider, post.plain)
+    return signer, LoginOutcome(check=check, csrf_token=signer.token_for(post.cookie))
+
+
+async def _run_form(request: web.Request, post: FormPost,
+                    work: Callable[[], LoginOutcome]) -> LoginOutcome | web.Response:
+    """The form's blocking work in the pool; a database out of reach is the calm page."""
+    try:
+        return await request.app[PROVIDER].run(work)
+    except ServiceUnavailable:
+        return render(request, unavailable_page(post.lang), post.lang, cookie=post.cookie,
+                      set_cookie=post.set_cookie)
 
 
 async def authorize_login(request: web.Request) -> web.Response:
     """POST /authorize: the login form. The kiosk's own login service checks it."""
     provider = request.app[PROVIDER]
-    form = await read_form(request)
-    lang = choose_language(request, form)
-    cookie, set_cookie = _cookie_value(request)
-    plain = plain_request(request, provider.config)
-    actor = Actor(name=f"signin:{client_address(request, provider.config.trusted_proxy)}",
-                  client_address=client_address(request, provider.config.trusted_proxy))
+    post = await read_form_post(request)
+    form, cookie = post.form, post.cookie
     username = form.get("username", "")
 
     def work() -> LoginOutcome:
-        signer = provider.signer()
-        check = check_authorization(provider, plain)
-        outcome = LoginOutcome(check=check, csrf_token=signer.token_for(cookie))
-        if check.grant is None:
+        signer, outcome = _checked_outcome(provider, post)
+        if outcome.check.grant is None:
             return outcome
-        if set_cookie or not signer.token_matches(form.get("csrf_token"), cookie):
+        if post.set_cookie or not signer.token_matches(form.get("csrf_token"), cookie):
             outcome.csrf_ok = False  # nothing is checked or counted
             return outcome
         try:
-            result = login.log_in(provider.ctx, actor, username, form.get("password", ""))
+            result = login.log_in(provider.ctx, post.actor, username, form.get("password", ""))
         except KioskError as error:
             outcome.error = error
             return outcome
         if result.must_change_password:
             outcome.pending = signer.pending_for(result.account.account_id, cookie)
             return outcome
-        outcome.reply = _authorize_user(provider, check,
-                                        SigninUser(result.account.account_id, lang))
+        outcome.reply = _authorize_user(provider, outcome.check,
+                                        SigninUser(result.account.account_id, post.lang))
         return outcome
 
-    try:
-        outcome = await provider.run(work)
-    except ServiceUnavailable:
-        return render(request, unavailable_page(lang), lang, cookie=cookie,
-                      set_cookie=set_cookie)
-    return _login_response(request, outcome, lang, cookie, set_cookie, username)
+    outcome = await _run_form(request, post, work)
+    if isinstance(outcome, web.Response):
+        return outcome
+    return _login_response(request, outcome, post.lang, cookie, post.set_cookie, username)
 
 
-def _login_response(request: web.Request, outcome: LoginOutcome, lang: str, cookie: str,
-                    set_cookie: bool, username: str) -> web.Response:
+def _settled(request: web.Request, outcome: LoginOutcome, lang: str, cookie: str,
+             set_cookie: bool) -> web.Response | None:
+    """The answer when the form's outcome leaves no page of its own to show: a bad
+    link, an error for the client, or the redirect with a code."""
     early = _page_or_reply(request, outcome.check, lang)
     if isinstance(early, web.Response):
         return early
@@ -332,6 +369,14 @@ def _login_response(request: web.Request, outcome: LoginOutcome, lang: str, cook
         return render(request, early, lang, cookie=cookie, set_cookie=set_cookie)
     if outcome.reply is not None:
         return reply_response(outcome.reply)
+    return None
+
+
+def _login_response(request: web.Request, outcome: LoginOutcome, lang: str, cookie: str,
+                    set_cookie: bool, username: str) -> web.Response:
+    settled = _settled(request, outcome, lang, cookie, set_cookie)
+    if settled is not None:
+        return settled
     if isinstance(outcome.error, ServiceUnavailable):
         return render(request, unavailable_page(lang), lang, cookie=cookie,
                       set_cookie=set_cookie)
@@ -354,18 +399,12 @@ def _login_response(request: web.Request, outcome: LoginOutcome, lang: str, cook
 async def change_password(request: web.Request) -> web.Response:
     """POST /authorize/password: the forced change after a temporary password."""
     provider = request.app[PROVIDER]
-    form = await read_form(request)
-    lang = choose_language(request, form)
-    cookie, set_cookie = _cookie_value(request)
-    plain = plain_request(request, provider.config)
-    address = client_address(request, provider.config.trusted_proxy)
-    actor = Actor(name=f"signin:{address}", client_address=address)
+    post = await read_form_post(request)
+    form, lang, cookie, set_cookie = post.form, post.lang, post.cookie, post.set_cookie
 
     def work() -> LoginOutcome:
-        signer = provider.signer()
-        check = check_authorization(provider, plain)
-        outcome = LoginOutcome(check=check, csrf_token=signer.token_for(cookie))
-        if check.grant is None:
+        signer, outcome = _checked_outcome(provider, post)
+        if outcome.check.grant is None:
             return outcome
         account_id = signer.pending_account(form.get("pending"), cookie)
         outcome.pending = form.get("pending", "")
@@ -375,26 +414,21 @@ async def change_password(request: web.Request) -> web.Response:
             return outcome
         try:
             view = login.change_password(
-                provider.ctx, actor, account_id, form.get("current_password", ""),
+                provider.ctx, post.actor, account_id, form.get("current_password", ""),
                 form.get("new_password", ""), form.get("verify_password", ""))
         except KioskError as error:
             outcome.error = error
             return outcome
-        outcome.reply = _authorize_user(provider, check, SigninUser(view.account_id, lang))
+        outcome.reply = _authorize_user(provider, outcome.check,
+                                        SigninUser(view.account_id, lang))
         return outcome
 
-    try:
-        outcome = await provider.run(work)
-    except ServiceUnavailable:
-        return render(request, unavailable_page(lang), lang, cookie=cookie,
-                      set_cookie=set_cookie)
-    early = _page_or_reply(request, outcome.check, lang)
-    if isinstance(early, web.Response):
-        return early
-    if early is not None:
-        return render(request, early, lang, cookie=cookie, set_cookie=set_cookie)
-    if outcome.reply is not None:
-        return reply_response(outcome.reply)
+    outcome = await _run_form(request, post, work)
+    if isinstance(outcome, web.Response):
+        return outcome
+    settled = _settled(request, outcome, lang, cookie, set_cookie)
+    if settled is not None:
+        return settled
     translate = translator(lang)
     if not outcome.csrf_ok:
         # Start again from the login page: the pending login is not ours or too old.

@@ -8,7 +8,7 @@ SQLite and PostgreSQL; the statements it sends are counted on its engine.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ from support.signin_server import (
     PORTAL_REDIRECT,
     AuthRequest,
     Browser,
+    Page,
     ThreadedProvider,
     code_from,
     redeem,
@@ -78,6 +79,34 @@ def test_an_exchange_with_the_students_scope_still_reads_them(
         ctx: ServiceContext, provider: ThreadedProvider, portal: store.NewClient) -> None:
     statements, _tokens = _exchange_statements(ctx, provider, portal, "openid students")
     assert [s for s in statements if "FROM students" in s]
+
+
+def _checkouts_during(ctx: ServiceContext, action: Callable[[], object]) -> int:
+    """How many times the provider took a database connection from its pool."""
+    taken: list[int] = []
+
+    def checkout(*_args: Any) -> None:
+        taken.append(1)
+
+    event.listen(ctx.database.engine, "checkout", checkout)
+    try:
+        action()
+    finally:
+        event.remove(ctx.database.engine, "checkout", checkout)
+    return len(taken)
+
+
+def test_the_login_page_checks_the_authorization_request_in_one_transaction(
+        ctx: ServiceContext, provider: ThreadedProvider, portal: store.NewClient) -> None:
+    """The client and the nonce (each a read) share one connection and transaction."""
+    browser = Browser(provider.base_url)
+    browser.open(AuthRequest(portal.client_id, PORTAL_REDIRECT).url(provider.base_url))
+    request = AuthRequest(portal.client_id, PORTAL_REDIRECT)
+    assert request.nonce
+    pages: list[Page] = []
+    assert _checkouts_during(
+        ctx, lambda: pages.append(browser.open(request.url(provider.base_url)))) == 1
+    assert pages[0].status == 200 and "csrf_token" in pages[0].hidden
 
 
 def _every_worker_holds_a_connection(engine: Engine) -> None:

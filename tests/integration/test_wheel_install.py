@@ -87,10 +87,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
     venv = work / "venv"
     base_python = getattr(sys, "_base_executable", sys.executable)
     _run([base_python, "-m", "venv", str(venv)], cwd=work, env=env)
-    # --no-compile: byte-compiling every dependency is most of the install's time, and
-    # Python compiles what a command imports anyway.
-    _run([str(venv / "bin" / "pip"), "install", "--no-compile", "-c", str(constraints),
-          str(wheel)], cwd=work, env=env, timeout=600)
+    _run([str(venv / "bin" / "pip"), "install", "-c", str(constraints), str(wheel)],
+         cwd=work, env=env, timeout=600)
     return wheel, venv, env
 
 

@@ -15,16 +15,16 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from kiosk.services.views import StaffUserView
 from screens.staff.confirm import ConfirmScreen
-from screens.staff.formatting import error_message
+from screens.staff.formatting import SaysFailures
 from screens.staff.secret_input import SecretInput
 from screens.text import lines, literal
-from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
+from screens.workers import IGNORE, CallEnded, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
 
 
-class AddStaffUserScreen(ModalScreen[StaffUserView | None]):
+class AddStaffUserScreen(SaysFailures, ModalScreen[StaffUserView | None]):
     """Username, role, and a password typed twice that meets the password rules."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -81,16 +81,16 @@ class AddStaffUserScreen(ModalScreen[StaffUserView | None]):
         elif password != verify:
             problems.append("The two passwords are not the same; type them again.")
         if problems:
-            self._error("\n".join(problems))
+            self.say("\n".join(problems))
             return
         assert isinstance(role, str)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._error("")
+                self.say("")
                 self._save(username, password, role)
             else:
-                self._error("Not added.")
+                self.say("Not added.")
 
         self.app.push_screen(
             ConfirmScreen(lines("Add ", (username, "bold"), f" as {role}?")), answered)
@@ -103,13 +103,9 @@ class AddStaffUserScreen(ModalScreen[StaffUserView | None]):
     def _saved(self, event: Added) -> None:
         self.dismiss(event.user)
 
-    @on(CallFailed)
-    def _failed(self, event: CallFailed) -> None:
-        self._error(error_message(event.error))
-
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def _error(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.query_one("#form-error", Static).update(literal(text))

@@ -16,9 +16,9 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from kiosk.audit_records import Action, AuditEntry, AuditFilter
 from kiosk.errors import Refused
-from screens.staff.formatting import error_message, when
+from screens.staff.formatting import SaysFailures, when
 from screens.text import cell, literal
-from screens.workers import CallEnded, CallFailed, thread_call
+from screens.workers import CallEnded, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -55,7 +55,7 @@ def reference_code(text: str) -> str:
     return words[-1].upper() if words else ""
 
 
-class AuditPanel(Vertical):
+class AuditPanel(SaysFailures, Vertical):
     """Filter by guardian, action, staff member and date; newest events first."""
 
     @dataclass
@@ -133,7 +133,7 @@ class AuditPanel(Vertical):
         try:
             audit_filter = self._read_filter()
         except Refused as error:
-            self._message(error.text())
+            self.say(error.text())
             return
         self._query(audit_filter, "")
 
@@ -155,7 +155,7 @@ class AuditPanel(Vertical):
     def _lookup(self) -> None:
         code = reference_code(self.query_one("#audit-reference", Input).value)
         if not code:
-            self._message("Type the reference code the parent was shown, for example K7QX2M.")
+            self.say("Type the reference code the parent was shown, for example K7QX2M.")
             return
         self._query(AuditFilter(reference=code, limit=SHOWN_LIMIT), code)
 
@@ -168,8 +168,8 @@ class AuditPanel(Vertical):
     def _export(self) -> None:
         text = self.query_one("#audit-export-path", Input).value.strip()
         if not text:
-            self._message("Type the path of the CSV file to write, for example "
-                          "/home/office/audit.csv.")
+            self.say("Type the path of the CSV file to write, for example "
+                     "/home/office/audit.csv.")
             return
         self._write(Path(text).expanduser(), self._filter)
 
@@ -178,28 +178,23 @@ class AuditPanel(Vertical):
         return self.Exported(path, self._services.export_audit(
             path, replace(audit_filter, limit=EXPORT_LIMIT)))
 
-    @on(CallFailed)
-    def _failed(self, event: CallFailed) -> None:
-        # A file that exists or cannot be written is a Refused naming the path.
-        self._message(error_message(event.error))
-
     @on(Queried)
     def _queried(self, event: Queried) -> None:
         entries, reference = event.entries, event.reference
         self._filter = event.audit_filter
         self._show(entries)
         if reference:
-            self._message(f"{len(entries)} event(s) with reference {reference}."
-                          if entries else f"No event has the reference {reference}. "
-                          "Check the letters and digits with the parent.")
+            self.say(f"{len(entries)} event(s) with reference {reference}."
+                     if entries else f"No event has the reference {reference}. "
+                     "Check the letters and digits with the parent.")
         else:
             more = " (the newest ones; narrow the filter to see older)" \
                 if len(entries) >= event.audit_filter.limit else ""
-            self._message(f"{len(entries)} event(s){more}.")
+            self.say(f"{len(entries)} event(s){more}.")
 
     @on(Exported)
     def _exported(self, event: Exported) -> None:
-        self._message(f"{event.count} event(s) written to {event.path}.")
+        self.say(f"{event.count} event(s) written to {event.path}.")
 
     def _show(self, entries: list[AuditEntry]) -> None:
         self._entries = entries
@@ -212,5 +207,5 @@ class AuditPanel(Vertical):
                           cell(entry.guardian_id if entry.guardian_id is not None else ""),
                           cell(entry.subject), cell(entry.reference or ""), cell(entry.detail))
 
-    def _message(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.query_one("#audit-message", Static).update(literal(text))

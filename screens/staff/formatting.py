@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from kiosk.errors import KioskError, ServiceUnavailable
+from screens.workers import CallFailed
 
 DATABASE_DOWN = ("The database cannot be reached right now, so nothing was done. "
                  "Try again in a minute; if it keeps happening, call district IT.")
@@ -20,6 +21,20 @@ def error_message(error: BaseException | None) -> str:
     name = type(error).__name__ if error is not None else "unknown"
     return (f"Something unexpected went wrong ({name}); nothing more was done. "
             "Please tell district IT.")
+
+
+class SaysFailures:
+    """Mixed into a console node: an error of its thread calls shows on its message line.
+
+    A handler by name (`on_call_failed`), so a plain mixin can hold it.
+    """
+
+    def say(self, text: str) -> None:
+        """Show one line where the node keeps its messages."""
+        raise NotImplementedError
+
+    def on_call_failed(self, event: CallFailed) -> None:
+        self.say(error_message(event.error))
 
 
 def when(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -24,11 +24,11 @@ from kiosk.services.views import (
     TemporaryPassword,
 )
 from screens.staff.confirm import confirm_then_run
-from screens.staff.formatting import error_message, when
+from screens.staff.formatting import SaysFailures, when
 from screens.staff.key_issued import KeyIssuedScreen
 from screens.staff.temporary_password import TemporaryPasswordScreen
 from screens.text import cell, lines, literal
-from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
+from screens.workers import IGNORE, CallEnded, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -95,7 +95,7 @@ def describe(guardian: GuardianDetail, zone: ZoneInfo) -> Content:
     return lines(*parts)
 
 
-class HouseholdScreen(Screen[int | None]):
+class HouseholdScreen(SaysFailures, Screen[int | None]):
     """Dismisses with a guardian's record number to show their audit events, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -226,7 +226,7 @@ class HouseholdScreen(Screen[int | None]):
             return
         name = guardian_name(guardian)
         if guardian.account is not None:
-            self._message(f"{name} already has a portal account; reset the password instead.")
+            self.say(f"{name} already has a portal account; reset the password instead.")
             return
         active = any(k.state == "active" for k in guardian.keys)
         question = (f"Issue a new activation key for {name}? Their current key stops working."
@@ -241,7 +241,7 @@ class HouseholdScreen(Screen[int | None]):
             return
         name = guardian_name(guardian)
         if not any(k.state == "active" for k in guardian.keys):
-            self._message(f"{name} has no unused activation key to revoke.")
+            self.say(f"{name} has no unused activation key to revoke.")
             return
         sourced_id = guardian.sourced_id
         self._confirm(f"Revoke the activation key of {name}? The letter they hold stops "
@@ -249,22 +249,18 @@ class HouseholdScreen(Screen[int | None]):
 
     @on(Button.Pressed, "#reset-password")
     def action_reset_password(self) -> None:
-        account = self._account_or_say("reset the password")
-        if account is None:
-            return
-        username = account.username
-        self._confirm(f"Reset the password of {username}? Their current password stops "
-                      "working, and the system makes a temporary one.", "reset-password",
-                      lambda: self._services.reset_password(username))
+        if (account := self._account_or_say("reset the password")) is not None:
+            username = account.username
+            self._confirm(f"Reset the password of {username}? Their current password stops "
+                          "working, and the system makes a temporary one.", "reset-password",
+                          lambda: self._services.reset_password(username))
 
     @on(Button.Pressed, "#unlock")
     def action_unlock(self) -> None:
-        account = self._account_or_say("unlock")
-        if account is None:
-            return
-        username = account.username
-        self._confirm(f"Unlock {username} and clear their {account.failed_logins} failed "
-                      "login(s)?", "unlock", lambda: self._services.unlock(username))
+        if (account := self._account_or_say("unlock")) is not None:
+            username = account.username
+            self._confirm(f"Unlock {username} and clear their {account.failed_logins} failed "
+                          "login(s)?", "unlock", lambda: self._services.unlock(username))
 
     @on(Button.Pressed, "#toggle-disabled")
     def action_toggle_disabled(self) -> None:
@@ -292,12 +288,12 @@ class HouseholdScreen(Screen[int | None]):
         if guardian is None:
             return None
         if guardian.account is None:
-            self._message(f"{guardian_name(guardian)} has no portal account yet, so there is "
-                          f"nothing to {what}. Issue an activation key instead.")
+            self.say(f"{guardian_name(guardian)} has no portal account yet, so there is "
+                     f"nothing to {what}. Issue an activation key instead.")
         return guardian.account
 
     def _confirm(self, question: str, action: str, call: Callable[[], object]) -> None:
-        confirm_then_run(self, question, lambda: self._act(action, call), say=self._message,
+        confirm_then_run(self, question, lambda: self._act(action, call), say=self.say,
                          working="Working...")
 
     # --- service calls ---------------------------------------------------------------
@@ -310,10 +306,6 @@ class HouseholdScreen(Screen[int | None]):
     def _loaded(self, event: Loaded) -> None:
         self._show(event.household)
 
-    @on(CallFailed)
-    def _failed(self, event: CallFailed) -> None:
-        self._message(error_message(event.error))
-
     @on(ActionDone)
     def _done(self, event: ActionDone) -> None:
         result = event.result
@@ -325,12 +317,12 @@ class HouseholdScreen(Screen[int | None]):
             "reset-password": "The password was reset. The temporary password was shown once.",
             "issue-key": "The key was issued and shown once.",
         }
-        self._message(done.get(event.action, "Done."))
+        self.say(done.get(event.action, "Done."))
         if isinstance(result, TemporaryPassword):
             self.app.push_screen(TemporaryPasswordScreen(result, self._settings.zone))
         elif isinstance(result, IssuedKey):
             self.app.push_screen(KeyIssuedScreen(result, self._settings, self._services))
         self.reload()
 
-    def _message(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.query_one("#household-message", Static).update(literal(text))

@@ -13,9 +13,9 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 
 from kiosk.services.views import SearchPage
-from screens.staff.formatting import error_message
+from screens.staff.formatting import SaysFailures
 from screens.text import cell, literal
-from screens.workers import CallEnded, CallFailed, thread_call
+from screens.workers import CallEnded, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 20
 
 
-class SearchPanel(Vertical):
+class SearchPanel(SaysFailures, Vertical):
     """A search box and one page of results at a time (the core pages in SQL)."""
 
     @dataclass
@@ -72,21 +72,21 @@ class SearchPanel(Vertical):
     def _new_search(self) -> None:
         query = self.query_one("#search", Input).value
         if not query.strip():
-            self._message("Type part of a name, a username, a student name or a student number.")
+            self.say("Type part of a name, a username, a student name or a student number.")
             return
         self._search(query, 0)
 
     @on(Button.Pressed, "#next-page")
     def _next_page(self) -> None:
         if self._page is None or not self._page.has_more:
-            self._message("This is the last page of results.")
+            self.say("This is the last page of results.")
             return
         self._search(self._page.query, self._page.page + 1)
 
     @on(Button.Pressed, "#previous-page")
     def _previous_page(self) -> None:
         if self._page is None or self._page.page == 0:
-            self._message("This is the first page of results.")
+            self.say("This is the first page of results.")
             return
         self._search(self._page.query, self._page.page - 1)
 
@@ -97,10 +97,6 @@ class SearchPanel(Vertical):
     @on(Searched)
     def _searched(self, event: Searched) -> None:
         self._show(event.page)
-
-    @on(CallFailed)
-    def _failed(self, event: CallFailed) -> None:
-        self._message(error_message(event.error))
 
     def _show(self, page: SearchPage) -> None:
         self._page = page
@@ -119,15 +115,15 @@ class SearchPanel(Vertical):
                 if page.results else f"Page {page.page + 1}")
         self.query_one("#page-info", Static).update(literal(info))
         if page.results:
-            self._message("Choose a guardian (arrow keys and Enter) to see the household.")
+            self.say("Choose a guardian (arrow keys and Enter) to see the household.")
             table.focus()
         else:
-            self._message("Nobody matches that. Try the family name, or a student number.")
+            self.say("Nobody matches that. Try the family name, or a student number.")
 
     @on(DataTable.RowSelected, "#results")
     def _chosen(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self.post_message(self.GuardianChosen(int(event.row_key.value)))
 
-    def _message(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.query_one("#search-message", Static).update(literal(text))

@@ -12,9 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, DataTable, Static
 
-from screens.staff.formatting import error_message, when
+from screens.staff.formatting import SaysFailures, when
 from screens.text import cell, literal
-from screens.workers import CallEnded, CallFailed, thread_call
+from screens.workers import CallEnded, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
@@ -24,7 +24,7 @@ HOW_TO_CHANGE = ("Clients are added and removed on the server with "
                  "`kiosk signin client add` and `kiosk signin client remove`.")
 
 
-class SigninClientsPanel(Vertical):
+class SigninClientsPanel(SaysFailures, Vertical):
     """Read-only. Built for administrators only, and the core checks the role again on
     every load, so an administrator demoted since login gets the refusal here. The list
     loads when the panel is first shown, not when the console opens."""
@@ -61,14 +61,6 @@ class SigninClientsPanel(Vertical):
     def refresh_clients(self) -> None:
         self._list()
 
-    @thread_call(Listed, group="signin-clients")
-    def _list(self) -> list[ClientSummary]:
-        return self._services.list_signin_clients()
-
-    @on(CallFailed)
-    def _failed(self, event: CallFailed) -> None:
-        self._message(error_message(event.error))
-
     @on(Listed)
     def _show(self, event: Listed) -> None:
         clients = event.clients
@@ -79,8 +71,12 @@ class SigninClientsPanel(Vertical):
                           cell("public (app)" if client.public else "confidential (portal)"),
                           cell(" ".join(client.redirect_uris)),
                           cell(when(client.created_at, self._zone)))
-        self._message(f"{len(clients)} sign-in client(s)." if clients else
-                      "No sign-in clients are registered yet.")
+        self.say(f"{len(clients)} sign-in client(s)." if clients else
+                 "No sign-in clients are registered yet.")
 
-    def _message(self, text: str) -> None:
+    @thread_call(Listed, group="signin-clients")
+    def _list(self) -> list[ClientSummary]:
+        return self._services.list_signin_clients()
+
+    def say(self, text: str) -> None:
         self.query_one("#signin-clients-message", Static).update(literal(text))

@@ -16,15 +16,15 @@ from textual.widgets import Button, DataTable, Static
 from kiosk.services.views import StaffUserView
 from screens.staff.add_staff_user import AddStaffUserScreen
 from screens.staff.confirm import confirm_then_run
-from screens.staff.formatting import error_message, when
+from screens.staff.formatting import SaysFailures, when
 from screens.text import cell, literal
-from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
+from screens.workers import IGNORE, CallEnded, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
 
 
-class StaffUsersPanel(Vertical):
+class StaffUsersPanel(SaysFailures, Vertical):
     """Built for administrators only; every change is confirmed (and the core refuses
     all of it for the `staff` role anyway)."""
 
@@ -72,15 +72,11 @@ class StaffUsersPanel(Vertical):
     def refresh_users(self) -> None:
         self._list()
 
-    @thread_call(Listed, group="staff-list")
-    def _list(self) -> list[StaffUserView]:
-        return self._services.list_staff_users()
-
     @on(Button.Pressed, "#staff-add")
     def _add(self) -> None:
         def added(user: StaffUserView | None) -> None:
             if user is not None:
-                self._message(f"{user.username} was added as {user.role}.")
+                self.say(f"{user.username} was added as {user.role}.")
                 self.refresh_users()
 
         self.app.push_screen(AddStaffUserScreen(self._services), added)
@@ -116,33 +112,33 @@ class StaffUsersPanel(Vertical):
     def _selected(self) -> StaffUserView | None:
         table = self.query_one("#staff-table", DataTable)
         if not self._users or table.cursor_row < 0 or table.cursor_row >= len(self._users):
-            self._message("Choose a staff member in the list first.")
+            self.say("Choose a staff member in the list first.")
             return None
         return self._users[table.cursor_row]
 
     def _selected_other(self, what: str) -> StaffUserView | None:
         user = self._selected()
         if user is not None and user.username.lower() == self._services.session.username:
-            self._message(f"You cannot {what} your own account; ask another administrator.")
+            self.say(f"You cannot {what} your own account; ask another administrator.")
             return None
         return user
 
     def _confirm(self, question: str, change: Callable[[], StaffUserView]) -> None:
-        confirm_then_run(self, question, lambda: self._change(change), say=self._message)
+        confirm_then_run(self, question, lambda: self._change(change), say=self.say)
+
+    @thread_call(Listed, group="staff-list")
+    def _list(self) -> list[StaffUserView]:
+        return self._services.list_staff_users()
 
     @thread_call(Changed, group="staff-change", while_running=IGNORE)
     def _change(self, change: Callable[[], StaffUserView]) -> StaffUserView:
         return change()
 
-    @on(CallFailed)
-    def _failed(self, event: CallFailed) -> None:
-        self._message(error_message(event.error))
-
     @on(Changed)
     def _changed(self, event: Changed) -> None:
         user = event.user
         state = "disabled" if user.disabled else "enabled"
-        self._message(f"{user.username} is now {user.role}, {state}.")
+        self.say(f"{user.username} is now {user.role}, {state}.")
         self.refresh_users()
 
     @on(Listed)
@@ -159,5 +155,5 @@ class StaffUsersPanel(Vertical):
         if users:
             table.move_cursor(row=min(max(row, 0), len(users) - 1))
 
-    def _message(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.query_one("#staff-message", Static).update(literal(text))

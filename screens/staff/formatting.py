@@ -1,4 +1,4 @@
-"""How the console words errors and times."""
+"""How the console words errors and times, and shows a failed thread call (SaysFailures)."""
 
 from __future__ import annotations
 

@@ -108,13 +108,17 @@ def time_cli_keys(url: str) -> tuple[float, int]:
 # -- the floor -----------------------------------------------------------------------------
 
 
-def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
-    """Each row as {column: value}, the header's names stripped (the files' BOM too)."""
-    with path.open(newline="", encoding="utf-8-sig") as stream:
-        reader = csv.reader(stream)
-        names = [name.strip() for name in next(reader)]
-        for row in reader:
-            yield dict(zip(names, row, strict=False))
+def _csv_rows(path: Path) -> tuple[dict[str, int], Iterator[list[str]]]:
+    """The column index of each header name (stripped; the files' BOM too), and the rows."""
+    stream = path.open(newline="", encoding="utf-8-sig")
+    reader = csv.reader(stream)
+    columns = {name.strip(): index for index, name in enumerate(next(reader))}
+
+    def rows() -> Iterator[list[str]]:
+        with stream:
+            yield from reader
+
+    return columns, rows()
 
 
 def _search(given: str, family: str) -> tuple[str, str]:
@@ -127,37 +131,44 @@ def time_floor_import(url: str, folder: Path) -> float:
     schools: list[tuple[int, str, str, str]] = []
     school_ids: dict[str, int] = {}
     school_types: dict[str, str] = {}
-    for number, org in enumerate(_csv_rows(folder / "orgs.csv"), start=1):
-        sourced_id = org["sourcedId"]
-        school_ids[sourced_id] = number
-        school_types[sourced_id] = org["type"]
-        schools.append((number, sourced_id, org["name"], org["type"]))
+    columns, orgs = _csv_rows(folder / "orgs.csv")
+    o_id, o_name, o_type = columns["sourcedId"], columns["name"], columns["type"]
+    for number, org in enumerate(orgs, start=1):
+        school_ids[org[o_id]] = number
+        school_types[org[o_id]] = org[o_type]
+        schools.append((number, org[o_id], org[o_name], org[o_type]))
     students: list[tuple[object, ...]] = []
     guardians: list[tuple[object, ...]] = []
     student_ids: dict[str, int] = {}
     guardian_ids: dict[str, int] = {}
     agents: list[tuple[str, str, list[str]]] = []
-    for user in _csv_rows(folder / "users.csv"):
-        role = user["role"].lower()
-        sourced_id, given, family = user["sourcedId"], user["givenName"], user["familyName"]
-        active = (user["status"].lower() in ("", "active")
-                  and user["enabledUser"].lower() not in ("false", "0", "no", "n", "f"))
+    columns, users = _csv_rows(folder / "users.csv")
+    c_id, c_role, c_status = columns["sourcedId"], columns["role"], columns["status"]
+    c_enabled, c_orgs, c_agents = (columns["enabledUser"], columns["orgSourcedIds"],
+                                   columns["agentSourcedIds"])
+    c_given, c_family, c_email = columns["givenName"], columns["familyName"], columns["email"]
+    c_number, c_username, c_grades = columns["identifier"], columns["username"], columns["grades"]
+    for user in users:
+        role = user[c_role].lower()
+        sourced_id, given, family = user[c_id], user[c_given], user[c_family]
+        active = (user[c_status].lower() in ("", "active")
+                  and user[c_enabled].lower() not in ("false", "0", "no", "n", "f"))
         if role == "student":
-            orgs = [org for org in user["orgSourcedIds"].split(",") if org in school_ids]
-            school = next((org for org in orgs if school_types[org] == "school"),
-                          orgs[0] if orgs else None)
+            orgs_listed = [org for org in user[c_orgs].split(",") if org in school_ids]
+            school = next((org for org in orgs_listed if school_types[org] == "school"),
+                          orgs_listed[0] if orgs_listed else None)
             student_ids[sourced_id] = len(student_ids) + 1
             students.append((student_ids[sourced_id], sourced_id, given, family,
-                             user["identifier"], user["username"].lower() or None,
-                             user["grades"], school_ids.get(school or ""), active,
+                             user[c_number], user[c_username].lower() or None,
+                             user[c_grades], school_ids.get(school or ""), active,
                              *_search(given, family)))
         elif role in GUARDIAN_ROLES:
             guardian_ids[sourced_id] = len(guardian_ids) + 1
             guardians.append((guardian_ids[sourced_id], sourced_id, given, family,
-                              user["email"], role, active, *_search(given, family)))
+                              user[c_email], role, active, *_search(given, family)))
         else:
             continue
-        agents.append((role, sourced_id, user["agentSourcedIds"].split(",")))
+        agents.append((role, sourced_id, user[c_agents].split(",")))
     links: set[tuple[int, int]] = set()
     for role, sourced_id, named in agents:
         for agent in named:

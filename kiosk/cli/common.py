@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
+from json.encoder import encode_basestring  # the C encoder of one string
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
@@ -199,10 +200,18 @@ def _indented_json(document: Any) -> str:
                     for item in document)):
         return json.dumps(document, ensure_ascii=False, indent=2)
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    return "[\n" + ",\n".join(
-        "  {\n" + ",\n".join(f"    {encode(name)}: {encode(value)}"
-                             for name, value in item.items()) + "\n  }"
-        for item in document) + "\n]"
+    labels: dict[str, str] = {}  # '    "name": ', the same few names in every record
+    records = []
+    for item in document:
+        fields = []
+        for name, value in item.items():
+            label = labels.get(name)
+            if label is None:
+                label = labels[name] = f"    {encode_basestring(name)}: "
+            fields.append(label + (encode_basestring(value) if type(value) is str
+                                   else encode(value)))
+        records.append("  {\n" + ",\n".join(fields) + "\n  }")
+    return "[\n" + ",\n".join(records) + "\n]"
 
 
 def _plain(value: Any) -> Any:
@@ -213,9 +222,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [v if type(v) in _SCALARS else _plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: v if type(v) in _SCALARS else _plain(v) for k, v in value.items()}
     return value
 
 

@@ -52,9 +52,12 @@ def issue(guardians: tuple[str, ...], all_without_account: bool, as_json: bool,
     # The keys are printed before the letters are written: a key must never be issued
     # (and its predecessor revoked) without being shown once.
     if as_json:
+        expires: dict[datetime, str] = {}  # a bulk issue gives every key the same expiry
         print_json([{"guardian_id": k.guardian_id, "guardian_name": k.guardian_name,
                      "activation_key": k.activation_key,
-                     "expires_at": k.expires_at.isoformat()} for k in issued])
+                     "expires_at": expires.get(k.expires_at)
+                     or expires.setdefault(k.expires_at, k.expires_at.isoformat())}
+                    for k in issued])
     else:
         # The expiry as the letters show it: in the district's time zone, named.
         zone, zone_name = context.settings.zone, context.settings.timezone

@@ -34,7 +34,8 @@ from textual.worker import Worker, get_current_worker
 
 from kiosk.errors import KioskError
 
-log = logging.getLogger(__name__)
+# Under "kiosk", whose handler a terminal process points at its log file or the journal.
+log = logging.getLogger("kiosk.screens")
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -169,7 +169,7 @@ async def test_an_unexpected_error_is_call_failed_logged_by_type_and_no_worker_f
     assert WorkerState.ERROR not in states
     assert WorkerState.SUCCESS in states
     assert [record.getMessage() for record in caplog.records
-            if record.name == "screens.workers"] == [
+            if record.name == "kiosk.screens"] == [
         "unexpected RuntimeError in the ignore thread worker"]
     assert SECRET not in caplog.text
 
@@ -187,7 +187,7 @@ async def test_a_domain_error_keeps_its_message_and_is_not_logged(
         assert isinstance(failed, CallFailed)
         assert isinstance(failed.error, KioskError)
         assert failed.error.text() == "That cannot be done."
-    assert [record for record in caplog.records if record.name == "screens.workers"] == []
+    assert [record for record in caplog.records if record.name == "kiosk.screens"] == []
 
 
 async def test_a_calls_message_reaches_only_the_node_that_started_it() -> None:

@@ -26,9 +26,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.db.bulk import insert_rows
+from kiosk.db.migrate import upgrade
 from kiosk.db.models import ActivationKey, AuditEvent, Base, Guardian, GuardianStudent, Student
 from kiosk.errors import LoginFailed
 from kiosk.roster.importer import import_roster
@@ -38,6 +40,8 @@ from kiosk.services import activation, keys, login, queries, staff
 from kiosk.services.context import ServiceContext
 
 from support.builders import CLERK, GOOD_PASSWORD, KIOSK, OTHER_PASSWORD, make_context
+from support.migrated import copy_sqlite, migrated_sqlite_url
+from support.pg_server import create_database, drop_database
 
 pytestmark = pytest.mark.slow
 
@@ -49,19 +53,48 @@ PLANNED = ("SELECT", "UPDATE", "DELETE", "WITH")
 Statement = tuple[str, Any]
 
 
-@pytest.fixture
-def district(migrated_database_url: str, tmp_path: Path) -> Iterator[ServiceContext]:
-    """A district of 3,000 students (about 4,500 guardians), a key for every guardian."""
-    ctx = make_context(migrated_database_url)
-    bundle = write_bundle(generate(3000, seed=11), tmp_path / "roster")
-    import_roster(ctx, CLERK, bundle)
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+                ids=["sqlite", "postgres"])
+def district_template(request: pytest.FixtureRequest,
+                      tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a district of 3,000 students (about 4,500 guardians), a key for every
+    guardian, built once per module and database: each test gets a copy of it."""
+    folder = tmp_path_factory.mktemp("district")
+    if request.param == "sqlite":
+        url = migrated_sqlite_url(folder / "district.db")
+    else:
+        url = create_database(request.getfixturevalue("postgres_server_url"))
+        upgrade(url)
+    ctx = make_context(url)
+    import_roster(ctx, CLERK, write_bundle(generate(3000, seed=11), folder / "roster"))
     keys.issue_keys(ctx, CLERK, all_without_account=True)
     if ctx.database.engine.dialect.name == "postgresql":
         with ctx.database.engine.connect() as connection:  # statistics, as autovacuum keeps
             connection.exec_driver_sql("ANALYZE")
             connection.commit()
+    ctx.database.dispose()  # a template has no one connected
+    yield url
+    if request.param == "postgres":
+        drop_database(url)
+
+
+@pytest.fixture
+def district(district_template: str, tmp_path: Path) -> Iterator[ServiceContext]:
+    """A copy of the district (the file, or CREATE DATABASE ... TEMPLATE, which keeps
+    the planner's statistics), for this test alone."""
+    if district_template.startswith("sqlite:"):
+        url = copy_sqlite(Path(district_template.removeprefix("sqlite:///")),
+                          tmp_path / "kiosk.db")
+    else:
+        server_url = make_url(district_template).set(database="postgres")
+        url = create_database(server_url.render_as_string(hide_password=False),
+                              template=district_template)
+    ctx = make_context(url)
     yield ctx
     ctx.database.dispose()
+    if not url.startswith("sqlite:"):
+        drop_database(url)
 
 
 @contextmanager

@@ -34,13 +34,17 @@ def _sqlite_template_path() -> Path:
 
 
 def migrated_sqlite_url(path: Path) -> str:
-    """The URL of a migrated SQLite database at `path` (which must not exist yet).
+    """The URL of a migrated SQLite database at `path` (which must not exist yet)."""
+    return copy_sqlite(_sqlite_template_path(), path)
+
+
+def copy_sqlite(source: Path, path: Path) -> str:
+    """The URL of a copy of the SQLite database `source` at `path` (not there yet).
 
     The file is made as the kiosk makes one (owner-only, 0600), then filled by
-    SQLite's backup API from the template.
+    SQLite's backup API.
     """
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    with closing(sqlite3.connect(_sqlite_template_path())) as source, \
-            closing(sqlite3.connect(path)) as target:
-        source.backup(target)
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(path)) as target:
+        origin.backup(target)
     return f"sqlite:///{path}"

@@ -81,11 +81,16 @@ def connect(url: str, **kwargs: object) -> psycopg.Connection[tuple[object, ...]
     return psycopg.connect(libpq_conninfo(url), **kwargs)  # type: ignore[arg-type]
 
 
-def create_database(server_url: str) -> str:
-    """Create a fresh, empty, uniquely named database; return its SQLAlchemy URL."""
+def create_database(server_url: str, *, template: str | None = None) -> str:
+    """Create a fresh, uniquely named database, empty or a copy of the database at the
+    `template` URL (which no one may be connected to); return its SQLAlchemy URL."""
     name = f"kiosk_test_{uuid.uuid4().hex[:16]}"
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        statement += sql.SQL(" TEMPLATE {}").format(
+            sql.Identifier(str(make_url(template).database)))
     with connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(statement)
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 

@@ -12,8 +12,8 @@ from kiosk.app import KioskApp
 from kiosk.clock import FakeClock
 from kiosk.errors import KeyTypo
 from kiosk.flow import State
-from kiosk.parent_session import ParentSession
 from kiosk.i18n import translator
+from kiosk.parent_session import ParentSession
 from kiosk.services import staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices

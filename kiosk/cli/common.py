@@ -155,7 +155,7 @@ def _escape(char: str) -> str:
 
 def print_json(document: Any) -> None:
     """One JSON document; control and format characters in strings as \\u escapes."""
-    text = _indented_json(_plain(document))
+    text = _indented_json(document)
     if not text.isprintable():
         # Outside strings JSON has only newlines and spaces; inside, \\uXXXX is the same
         # character to a parser, and nothing a terminal would act on.
@@ -192,13 +192,14 @@ def _indented_json(document: Any) -> str:
     """`json.dumps(document, ensure_ascii=False, indent=2)`, the very same text.
 
     The standard library indents in pure Python; a list of flat records (150,000 issued
-    keys, an audit log) is laid out here instead, each value by its C encoder.
+    keys, an audit log) is laid out here instead, each value by its C encoder. Such a
+    list is plain already; anything else is made plain (`_plain`) first.
     """
     if not (isinstance(document, list) and document
             and all(type(item) is dict and item and all(type(name) is str and type(value) in
                                                         _SCALARS for name, value in item.items())
                     for item in document)):
-        return json.dumps(document, ensure_ascii=False, indent=2)
+        return json.dumps(_plain(document), ensure_ascii=False, indent=2)
     encode = json.JSONEncoder(ensure_ascii=False).encode
     labels: dict[str, str] = {}  # '    "name": ', the same few names in every record
     records = []

@@ -27,8 +27,16 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
 from kiosk.speech.engine import VOICES
 
-from support.builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_family, issue_key
+from support.builders import (
+    CLERK,
+    GOOD_PASSWORD,
+    OTHER_PASSWORD,
+    add_family,
+    issue_key,
+    make_context,
+)
 from support.kiosk_pilot import press_button, settle, type_text
+from support.migrated import migrated_sqlite_url
 
 AppFactory = Callable[..., KioskApp]
 RULES_PAUSE = 1.0  # longer than the screens' pause before they speak a change
@@ -97,18 +105,33 @@ def wav_seconds(path: Path) -> float:
         return audio.getnframes() / audio.getframerate()
 
 
-@pytest.mark.e2e
-async def test_speech_walk_from_activation_to_account_is_written_in_order(
-        kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
-    family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
-                        students=(("Ana", "Lopez"),))
-    key = issue_key(kiosk_ctx, family.guardian_ids[0])
-    folder = tmp_path / "speech"
-    app = speaking_app(kiosk_ctx, folder)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await walk_activation(pilot, app, key)
+@pytest.fixture(scope="module")
+def english_walk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The speech folder of one activation walk in English, at 80x24. The tests that
+    only read what it said share it (espeak-ng renders every utterance)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is missing: scripts/test.sh installs Debian's espeak-ng",
+                    pytrace=False)
+    work = tmp_path_factory.mktemp("english-walk")
+    ctx = make_context(migrated_sqlite_url(work / "kiosk.db"), clock=FakeClock())
+    family = add_family(ctx, guardians=(("Maria", "Lopez"),), students=(("Ana", "Lopez"),))
+    key = issue_key(ctx, family.guardian_ids[0])
+    folder = work / "speech"
 
-    said = utterances(folder)
+    async def walk() -> None:
+        app = speaking_app(ctx, folder)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await walk_activation(pilot, app, key)
+
+    asyncio.run(walk())
+    ctx.database.dispose()
+    return folder
+
+
+@pytest.mark.e2e
+def test_speech_walk_from_activation_to_account_is_written_in_order(
+        english_walk: Path) -> None:
+    said = utterances(english_walk)
     welcome = first_index(said, r"Parent Portal.*press F1")
     assert welcome == 0
     activate = first_index(said, r"Activate your account.*scan the code on your letter",
@@ -122,16 +145,9 @@ async def test_speech_walk_from_activation_to_account_is_written_in_order(
 
 
 @pytest.mark.e2e
-async def test_every_utterance_renders_to_more_than_half_a_second_of_audio(
-        kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
-    family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
-                        students=(("Ana", "Lopez"),))
-    key = issue_key(kiosk_ctx, family.guardian_ids[0])
-    folder = tmp_path / "speech"
-    app = speaking_app(kiosk_ctx, folder)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await walk_activation(pilot, app, key)
-
+def test_every_utterance_renders_to_more_than_half_a_second_of_audio(
+        english_walk: Path) -> None:
+    folder = english_walk
     said = utterances(folder)
     assert len(said) >= 6
     for stem, _text in said:

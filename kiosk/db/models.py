@@ -196,6 +196,11 @@ class SigninCode(Base):
     """An authorization code, stored only as SHA-256; single use, short-lived."""
 
     __tablename__ = "signin_codes"
+    # The login page's nonce check and the sweep of old codes (save_code) are lookups.
+    __table_args__ = (
+        Index("ix_signin_codes_client_id_nonce", "client_id", "nonce"),
+        Index("ix_signin_codes_expires_at", "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import struct
 import time
 from collections.abc import Iterator
@@ -32,7 +31,7 @@ from kiosk.services.views import LoginResult
 from kiosk.settings import demo_database_url
 
 from support.chromium import launch_chromium
-from support.serve_process import ServeProcess, environment_of, start_serve, wait_until
+from support.serve_process import ServeProcess, environment_of, serving, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -57,13 +56,8 @@ def configured_database(tmp_path: Path) -> Path:
 @pytest.fixture
 def demo_server(tmp_path: Path, configured_database: Path) -> Iterator[ServeProcess]:
     env = dict(os.environ, KIOSK_DATABASE_URL=f"sqlite:///{configured_database}")
-    served = start_serve(["--demo", "--max-sessions", "2"], env=env, workdir=tmp_path)
-    try:
+    with serving(["--demo", "--max-sessions", "2"], env=env, workdir=tmp_path) as served:
         yield served
-        assert served.stop(signal.SIGTERM) == 0, served.stderr()[-2000:]
-        wait_until(lambda: not served.leftover_sessions(), 10, what="sessions to end")
-    finally:
-        served.kill_leftovers()
 
 
 class Terminal:

@@ -9,7 +9,6 @@ work on a network with no way out and tell no font server who visits.
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,14 +16,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Route, ViewportSize
 
-from kiosk.audit import Actor
-from kiosk.db.migrate import upgrade
 from kiosk.signin import store
 
-from support.builders import add_account, make_context
 from support.chromium import launch_chromium
-from support.serve_process import ServeProcess, start_serve, wait_until
-from support.signin_server import SigninProcess, start_signin
+from support.migrated import migrated_sqlite_url
+from support.serve_process import ServeProcess, serving
+from support.signin_server import SigninProcess, provider_with_a_portal
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -62,16 +59,10 @@ def _page(browser: Browser, log: RequestLog) -> Page:
 
 @pytest.fixture
 def kiosk_server(tmp_path: Path) -> Iterator[ServeProcess]:
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    upgrade(url)
-    served = start_serve(["--max-sessions", "2"], env=dict(os.environ, KIOSK_DATABASE_URL=url),
-                         workdir=tmp_path)
-    try:
+    url = migrated_sqlite_url(tmp_path / "kiosk.db")
+    with serving(["--max-sessions", "2"], env=dict(os.environ, KIOSK_DATABASE_URL=url),
+                 workdir=tmp_path) as served:
         yield served
-        assert served.stop(signal.SIGTERM) == 0, served.stderr()[-2000:]
-        wait_until(lambda: not served.leftover_sessions(), 10, what="sessions to end")
-    finally:
-        served.kill_leftovers()
 
 
 def test_the_serve_page_loads_nothing_from_a_third_party(
@@ -91,18 +82,9 @@ def test_the_serve_page_loads_nothing_from_a_third_party(
 
 @pytest.fixture
 def signin_provider(tmp_path: Path) -> Iterator[tuple[SigninProcess, store.NewClient]]:
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    upgrade(url)
-    ctx = make_context(url)
-    add_account(ctx, username="mlopez")
-    portal = store.add_client(ctx.database, ctx.clock, Actor(name="cli:test"), "portal",
-                              ["http://127.0.0.1:8999/callback"], public=True)
-    ctx.database.dispose()
-    process = start_signin({**os.environ, "KIOSK_DATABASE_URL": url}, tmp_path)
-    try:
-        yield process, portal
-    finally:
-        assert process.stop() == 0, process.stderr()[-2000:]
+    with provider_with_a_portal(tmp_path, "http://127.0.0.1:8999/callback",
+                                public=True) as provided:
+        yield provided
 
 
 def test_the_sign_in_pages_load_nothing_from_a_third_party(

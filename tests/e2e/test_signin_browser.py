@@ -20,14 +20,12 @@ import pytest
 from playwright.sync_api import ViewportSize
 from requests_oauthlib import OAuth2Session
 
-from kiosk.audit import Actor
-from kiosk.db.migrate import upgrade
 from kiosk.signin import store
 
-from support.builders import GOOD_PASSWORD, add_account, make_context
+from support.builders import GOOD_PASSWORD
 from support.chromium import launch_chromium
 from support.serve_process import free_port
-from support.signin_server import SigninProcess, start_signin
+from support.signin_server import SigninProcess, provider_with_a_portal
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -78,18 +76,9 @@ def relying_party() -> Iterator[RelyingParty]:
 @pytest.fixture
 def provider_with_portal(tmp_path: Path, relying_party: RelyingParty
                          ) -> Iterator[tuple[SigninProcess, store.NewClient]]:
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    upgrade(url)
-    ctx = make_context(url)
-    add_account(ctx, username="mlopez")
-    portal = store.add_client(ctx.database, ctx.clock, Actor(name="cli:test"), "portal",
-                              [relying_party.redirect_uri], public=False)
-    ctx.database.dispose()
-    process = start_signin({**os.environ, "KIOSK_DATABASE_URL": url}, tmp_path)
-    try:
-        yield process, portal
-    finally:
-        assert process.stop() == 0, process.stderr()[-2000:]
+    with provider_with_a_portal(tmp_path, relying_party.redirect_uri,
+                                public=False) as provided:
+        yield provided
 
 
 def test_a_portal_signs_a_guardian_in_through_chromium(

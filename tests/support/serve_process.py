@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,3 +164,17 @@ def start_serve(args: Sequence[str], *, env: Mapping[str, str], workdir: Path,
 
         wait_until(ready, START_TIMEOUT_SECONDS, what="kiosk serve to start")
     return served
+
+
+@contextlib.contextmanager
+def serving(args: Sequence[str], *, env: Mapping[str, str],
+            workdir: Path) -> Iterator[ServeProcess]:
+    """`kiosk serve` for the block; on leaving it, a SIGTERM must stop the server with
+    status 0 and end every session it started (any left over is killed)."""
+    served = start_serve(args, env=env, workdir=workdir)
+    try:
+        yield served
+        assert served.stop(signal.SIGTERM) == 0, served.stderr()[-2000:]
+        wait_until(lambda: not served.leftover_sessions(), 10, what="sessions to end")
+    finally:
+        served.kill_leftovers()

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
+import os
 import re
 import secrets
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,10 +28,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 from aiohttp import web
 
+from kiosk.audit import Actor
 from kiosk.services.context import ServiceContext
+from kiosk.signin import store
 from kiosk.signin.config import SigninConfig
 from kiosk.signin.web import make_app
 
+from .builders import add_account, make_context
+from .migrated import migrated_sqlite_url
 from .serve_process import ServedProcess, free_port, wait_until
 
 READY_MARKER = "Serving sign-in (OpenID Connect) at "
@@ -246,3 +252,22 @@ def refresh(base_url: str, client_id: str, refresh_token: str) -> requests.Respo
 
 def visible_text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@contextlib.contextmanager
+def provider_with_a_portal(workdir: Path, redirect_uri: str, *, public: bool
+                           ) -> Iterator[tuple[SigninProcess, store.NewClient]]:
+    """`kiosk signin serve` on a new database holding the parent `mlopez` (with the test
+    password) and one client, "portal", that redirects to `redirect_uri`; the process
+    must stop with status 0 at the end of the block."""
+    url = migrated_sqlite_url(workdir / "kiosk.db")
+    ctx = make_context(url)
+    add_account(ctx, username="mlopez")
+    portal = store.add_client(ctx.database, ctx.clock, Actor(name="cli:test"), "portal",
+                              [redirect_uri], public=public)
+    ctx.database.dispose()
+    process = start_signin({**os.environ, "KIOSK_DATABASE_URL": url}, workdir)
+    try:
+        yield process, portal
+    finally:
+        assert process.stop() == 0, process.stderr()[-2000:]

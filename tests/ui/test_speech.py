@@ -57,6 +57,12 @@ def speaking_app(ctx: ServiceContext, folder: Path) -> KioskApp:
     return KioskApp(services=services, settings=settings)
 
 
+def maria_lopez_key(ctx: ServiceContext) -> str:
+    """The activation key of a new guardian, Maria Lopez, parent of Ana Lopez."""
+    family = add_family(ctx, guardians=(("Maria", "Lopez"),), students=(("Ana", "Lopez"),))
+    return issue_key(ctx, family.guardian_ids[0])
+
+
 async def all_said(app: KioskApp) -> None:
     """Wait until the engine has written every utterance so far."""
     engine = app.speech_engine
@@ -114,8 +120,7 @@ def english_walk(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     pytrace=False)
     work = tmp_path_factory.mktemp("english-walk")
     ctx = make_context(migrated_sqlite_url(work / "kiosk.db"), clock=FakeClock())
-    family = add_family(ctx, guardians=(("Maria", "Lopez"),), students=(("Ana", "Lopez"),))
-    key = issue_key(ctx, family.guardian_ids[0])
+    key = maria_lopez_key(ctx)
     folder = work / "speech"
 
     async def walk() -> None:
@@ -159,9 +164,7 @@ def test_every_utterance_renders_to_more_than_half_a_second_of_audio(
 @pytest.mark.e2e
 async def test_spanish_walk_is_spoken_in_spanish_by_the_spanish_voice(
         kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
-    family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
-                        students=(("Ana", "Lopez"),))
-    key = issue_key(kiosk_ctx, family.guardian_ids[0])
+    key = maria_lopez_key(kiosk_ctx)
     folder = tmp_path / "speech"
     app = speaking_app(kiosk_ctx, folder)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -185,9 +188,7 @@ async def test_spanish_walk_is_spoken_in_spanish_by_the_spanish_voice(
 @pytest.mark.e2e
 async def test_no_secret_typed_in_any_field_is_ever_spoken(
         kiosk_ctx: ServiceContext, tmp_path: Path) -> None:
-    family = add_family(kiosk_ctx, guardians=(("Maria", "Lopez"),),
-                        students=(("Ana", "Lopez"),))
-    key = issue_key(kiosk_ctx, family.guardian_ids[0])
+    key = maria_lopez_key(kiosk_ctx)
     folder = tmp_path / "speech"
     app = speaking_app(kiosk_ctx, folder)
     async with app.run_test(size=(100, 40)) as pilot:

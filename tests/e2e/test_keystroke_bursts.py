@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from kiosk.audit import Action, AuditFilter
 from kiosk.clock import FakeClock
-from kiosk.db.migrate import upgrade
 from kiosk.db.models import Account
 from kiosk.services import login as parent_login
 from kiosk.services.context import ServiceContext
@@ -33,6 +32,7 @@ from support.builders import (
     issue_key,
     make_context,
 )
+from support.migrated import migrated_sqlite_url
 from support.tmux_driver import Tmux
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -45,9 +45,7 @@ STAFF_SIZE = (140, 48)
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    upgrade(url)
-    return url
+    return migrated_sqlite_url(tmp_path / "kiosk.db")
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ import pytest
 from kiosk.audit import Action, AuditFilter
 from kiosk.cli.staff import NO_TTY
 from kiosk.clock import SystemClock
-from kiosk.db.migrate import upgrade
 from kiosk.db.uow import Database
 from kiosk.services import login
 from kiosk.services.context import ServiceContext
@@ -32,6 +31,7 @@ from kiosk.services.staff import add_staff_user, audit_events
 from kiosk.settings import Settings
 
 from support.builders import CLERK, KIOSK, add_account, fast_hashing
+from support.migrated import migrated_sqlite_url
 from support.sshd import PrivateSshd, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -56,9 +56,7 @@ def kiosk_command() -> str:
 
 @pytest.fixture
 def database_file(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    upgrade(url)
-    return url
+    return migrated_sqlite_url(tmp_path / "kiosk.db")
 
 
 @pytest.fixture

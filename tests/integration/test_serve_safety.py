@@ -23,9 +23,9 @@ import aiohttp
 import pytest
 from textual_serve.download_manager import DownloadManager
 
-from kiosk.db.migrate import upgrade
 from kiosk.web.session import SessionProcess
 
+from support.migrated import migrated_sqlite_url
 from support.serve_process import ServeProcess, environment_of, is_running, start_serve, wait_until
 
 pytestmark = pytest.mark.slow
@@ -62,9 +62,7 @@ def client(source: str | None = None) -> aiohttp.ClientSession:
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/kiosk.db"
-    upgrade(url)
-    return url
+    return migrated_sqlite_url(tmp_path / "kiosk.db")
 
 
 @pytest.fixture

@@ -64,7 +64,9 @@ def provider_context(settings: object) -> ServiceContext:
     context = ServiceContext.from_settings(settings)
     url = settings.connection_url()
     context.database.dispose()
-    return replace(context, database=Database(url, engine=make_engine(url, pool_size=WORKERS)))
+    # A token exchange is two short statements: a ping per checkout would be a third.
+    engine = make_engine(url, pool_size=WORKERS, ping_on_checkout=False)
+    return replace(context, database=Database(url, engine=engine))
 
 
 def start_provider(settings: object, config: object, host: str, port: int) -> None:

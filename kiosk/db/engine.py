@@ -8,6 +8,7 @@ locked". Read-only units of work use a plain BEGIN: WAL readers never block.
 from __future__ import annotations
 
 import os
+import select
 from pathlib import Path
 from typing import Any
 
@@ -37,25 +38,54 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, *, pool_size: int = 4) -> Engine:
+def make_engine(url: str, *, pool_size: int = 4, ping_on_checkout: bool = True) -> Engine:
     """The engine for `url`. A server's connections are pooled: `pool_size` stay open
     (one kiosk has one parent at a time, so a few are plenty); four more may be
     opened for a burst, and are closed when returned. A process with a fixed number
     of worker threads (the sign-in provider) asks for one kept connection per worker,
     or each burst would fork new PostgreSQL backends under exactly the load that
-    needs them."""
+    needs them.
+
+    A connection taken from the pool is checked first, so a restarted server costs
+    one reconnect, not an error. By default the check is a round trip to the server
+    (a ping). `ping_on_checkout=False` checks the connection's socket instead, with
+    no round trip (see `_refuse_dead_connection`): for a process whose requests are
+    so short that the ping is a large part of their cost (the sign-in provider)."""
     parsed = normalize_url(url)
     if parsed.drivername.startswith("sqlite"):
         return _sqlite_engine(parsed)
-    return create_engine(
+    engine = create_engine(
         parsed,
-        pool_pre_ping=True,  # a restarted server costs one reconnect, not an error
+        pool_pre_ping=ping_on_checkout,
         pool_size=pool_size,
         max_overflow=4,
         pool_recycle=1800,
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
     )
+    if not ping_on_checkout:
+        event.listen(engine, "checkout", _refuse_dead_connection)
+    return engine
+
+
+def _refuse_dead_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Checkout check without a round trip: an idle connection's socket has nothing to
+    read unless the server closed it or ended its backend (a restart, an
+    administrator's pg_terminate_backend), which it announces before closing. Such a
+    connection is refused, and the pool replaces it with a new one at once."""
+    from sqlalchemy.exc import DisconnectionError
+
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection was closed")
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+        pending = poller.poll(0)
+    except Exception as error:  # psycopg: the socket is gone already
+        raise DisconnectionError(f"the connection's socket is gone: {error}") from error
+    if pending:
+        raise DisconnectionError("the server closed the connection or said something "
+                                 "unasked (a restart, a terminated backend)")
 
 
 def _sqlite_engine(url: URL) -> Engine:

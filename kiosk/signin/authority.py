@@ -29,6 +29,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
+    InvalidGrantError,
     InvalidRequestError,
     OAuth2Payload,
     OAuth2Request,
@@ -256,6 +257,8 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
             code_challenge_method=data.get("code_challenge_method"), locale=user.locale)
 
     def query_authorization_code(self, code: str, client: Client) -> Code | None:
+        # In an exchange on PostgreSQL the code was read with the client and is used up
+        # when the tokens are stored (store.save_tokens), all in one statement.
         record = store.claim_code(self.server.database, self.server.clock, code,
                                   client.get_client_id(), self.request.actor)
         return Code(record) if record is not None else None
@@ -387,13 +390,15 @@ class KioskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         user: SigninUser = request.user
         code: Code | None = request.authorization_code
         parent: Token | None = request.refresh_token
-        store.save_tokens(
+        stored = store.save_tokens(
             self.database, self.clock,
             store.IssuedTokens(token["access_token"], token.get("refresh_token")),
             client_id=request.client.get_client_id(), account_id=user.account_id,
             scope=token.get("scope", ""), locale=user.locale,
             code_hash=code.record.code_hash if code is not None else None,
             parent=parent.record if parent is not None else None)
+        if not stored:  # another exchange used the code meanwhile: this one is a replay
+            raise InvalidGrantError("Invalid 'code' in request.")
 
     def create_oauth2_request(self, request: PlainRequest | KioskOAuth2Request
                               ) -> KioskOAuth2Request:
@@ -415,8 +420,10 @@ class KioskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     # ours
     def token_response(self, request: PlainRequest) -> Reply:
         """/token: the whole exchange (client, code or refresh token, guardian, key, new
-        tokens) in one database transaction."""
-        with store.one_transaction(self.database):
+        tokens); on PostgreSQL a code exchange is two statements (store.one_exchange)."""
+        form = dict(reversed(request.form))  # the first of each, as Authlib reads them
+        code = form.get("code") if form.get("grant_type") == "authorization_code" else None
+        with store.one_exchange(self.database, code):
             reply: Reply = self.create_token_response(request)
         return reply
 

@@ -6,18 +6,26 @@ only as SHA-256 (they are long random strings, so a fast hash is enough); a code
 refresh token is used up by one conditional UPDATE, so two provider processes racing
 on the same one cannot both win.
 
-A token exchange runs inside `one_transaction`: every store call it makes (the client,
-the code, the guardian, the signing key, the new tokens) shares one transaction, so an
-exchange costs one round of BEGIN/COMMIT instead of one per call. Signing keys are
-parsed once per process and found again by their kid.
+A request's store calls share one transaction (`one_transaction`), so a page costs one
+round of BEGIN/COMMIT instead of one per call. Signing keys are parsed once per process
+and found again by their kid.
 
-On PostgreSQL an exchange's hot statements skip the ORM and go to the session's own
-psycopg connection as prepared statements (parsed and planned once per connection),
-compiled once from the same SQLAlchemy expressions: the client; the code used up
-together with the guardian's identity and the current key's kid (one statement, a CTE
-around the UPDATE ... RETURNING); and the new tokens. Three statements instead of five,
-none planned again, and a provider process spends its CPU on the protocol rather than
-on building statements (see docs/benchmarks.md).
+On PostgreSQL a code-for-token exchange (`one_exchange`) is two statements, each its
+own transaction (autocommit), sent to the session's psycopg connection as prepared
+statements (parsed and planned once per connection), compiled once from SQLAlchemy
+expressions:
+1. the client, with the form's code (when it is that client's), who the code's
+   guardian is and the current key's kid: a read;
+2. once Authlib has checked everything (client, redirect URI, PKCE, the guardian) and
+   made the tokens: the code used up AND the tokens stored, one statement (an
+   UPDATE ... RETURNING in a CTE that the INSERT selects from), so the tokens exist
+   exactly when the code was used up by this exchange. Another process that used the
+   code first makes this one a replay: no row, the exchange is refused, and what the
+   first use issued is revoked.
+An exchange refused after the code was read uses the code up (one more statement, on
+that path only); one that breaks changes nothing. No BEGIN, no COMMIT, and the pool
+checks a connection without a round trip (kiosk.db.engine): two round trips per
+exchange instead of six (see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -29,12 +37,12 @@ import re
 import secrets
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, cast, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk import audit
@@ -76,6 +84,18 @@ class _Scope:
     driver: Any = None
     # The newest key's kid, read with the code; the ID token is signed with it.
     current_kid: str | None = None
+    # One exchange (see one_exchange): statements commit one by one until the ORM is
+    # needed (an unusual path), which turns the rest into one transaction.
+    autocommit: bool = False
+    # The form's code, read together with the client; what was read, by
+    # (code_hash, client_id): the statement's row, or None when there is no such code.
+    code_hash: str | None = None
+    codes: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # The code read and found usable, not used up yet: save_tokens uses it up.
+    pending: CodeRecord | None = None
+    actor: Actor | None = None
+    read_at: datetime | None = None
+    started: bool = False  # a statement was sent (see _run_raw)
 
 
 _local = threading.local()
@@ -111,19 +131,81 @@ def one_transaction(database: Database, *, read_only: bool = False) -> Iterator[
             _local.scope = None
 
 
+@contextmanager
+def one_exchange(database: Database, code: str | None) -> Iterator[None]:
+    """A code-for-token (or refresh) exchange: on PostgreSQL, statements that each
+    commit by themselves, two for a code exchange (see the module's notes); on SQLite,
+    `one_transaction`. `code` is the form's code, read together with the client.
+
+    The code is used up by the statement that stores the tokens. An exchange that
+    ends normally without storing them (Authlib refused it: a wrong verifier, a
+    redirect URI that differs) still uses the code up, as a claim would have; an
+    exception leaves it as it was.
+    """
+    if database.is_sqlite or _scope() is not None:
+        with one_transaction(database):
+            yield
+        return
+    with database.unit_of_work() as uow:
+        scope = _Scope(uow.session, code_hash=digest(code) if code else None)
+        scope.driver = uow.session.connection().connection.driver_connection
+        scope.driver.autocommit = True
+        scope.autocommit = True
+        _local.scope = scope
+        try:
+            yield
+            if scope.pending is not None:
+                _use_up(scope, scope.pending)
+            uow.commit()
+        finally:
+            _local.scope = None
+            if scope.autocommit:  # the pool's next user expects transactions
+                with suppress(Exception):  # a dead connection: the pool replaces it
+                    scope.driver.autocommit = False
+
+
+def _in_transaction(scope: _Scope) -> None:
+    """The rest of an autocommit exchange runs in one transaction (committed when the
+    exchange ends), as the ORM paths expect."""
+    if scope.autocommit:
+        scope.driver.autocommit = False
+        scope.autocommit = False
+
+
 def _run_raw(scope: _Scope, statement: _Compiled, /, **values: Any) -> Any:
     """Run one statement, prepared (parsed and planned once per connection), on the
     scope's psycopg connection, in the scope's transaction; its cursor, at its rows.
     A psycopg error comes out as SQLAlchemy's, so the unit of work tells an
-    unreachable server from a bug as usual."""
+    unreachable server from a bug as usual.
+
+    The pool checks a connection without a round trip (kiosk.db.engine), which can
+    miss a backend ended a moment ago: when the scope's first statement finds its
+    connection dead, nothing has been done yet, so it runs once more on a new one."""
     import psycopg
     from sqlalchemy.exc import DBAPIError
 
     params = statement.params(**values)
+    first, scope.started = not scope.started, True
+    try:
+        return scope.driver.execute(statement.sql, params, prepare=True)
+    except psycopg.OperationalError as error:
+        if not (first and scope.driver.closed):
+            raise DBAPIError.instance(statement.sql, params, error, psycopg.Error) from error
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement.sql, params, error, psycopg.Error) from error
+    _reconnect(scope)
     try:
         return scope.driver.execute(statement.sql, params, prepare=True)
     except psycopg.Error as error:
         raise DBAPIError.instance(statement.sql, params, error, psycopg.Error) from error
+
+
+def _reconnect(scope: _Scope) -> None:
+    """A new connection for the scope, the dead one dropped from the pool."""
+    scope.session.connection().invalidate()
+    scope.session.rollback()
+    scope.driver = scope.session.connection().connection.driver_connection
+    scope.driver.autocommit = scope.autocommit
 
 
 @dataclass(frozen=True)
@@ -156,6 +238,8 @@ def _work(database: Database, *, read_only: bool = False) -> Iterator[Session]:
     (committed when the block ends without an exception)."""
     scope = _scope()
     if scope is not None:
+        _in_transaction(scope)
+        scope.started = True
         yield scope.session
         return
     with database.unit_of_work(read_only=read_only) as uow:
@@ -288,6 +372,8 @@ def find_client(database: Database, client_id: str) -> ClientRecord | None:
     if not client_id or len(client_id) > 64:
         return None
     scope = _scope()
+    if scope is not None and scope.driver is not None and scope.code_hash is not None:
+        return _client_and_code_raw(scope, client_id)
     if scope is not None and scope.driver is not None:
         sql = _sql(scope.session, "client", lambda: select(
             SigninClient.client_id, SigninClient.name, SigninClient.secret_hash,
@@ -358,10 +444,26 @@ def claim_code(database: Database, clock: Clock, code: str, client_id: str,
     code_hash = digest(code)
     now = clock.now()
     scope = _scope()
-    if scope is not None and scope.driver is not None:
+    if scope is not None and (code_hash, client_id) in scope.codes:
+        row = scope.codes.pop((code_hash, client_id))
+        if row is None:
+            return None  # no such code for this client
+        used_at, expires_at = row[_USED_AT], row[_USED_AT + 1]
+        if used_at is None and expires_at > now:
+            record = CodeRecord(*row[:_USED_AT])
+            _remember_identity(scope, record, row[_USED_AT + 2:])
+            scope.pending, scope.actor, scope.read_at = record, actor, now
+            return record
+        # Used before (a replay) or expired: the usual statements say which.
+    elif scope is not None and scope.driver is not None:
         claimed = _claim_code_raw(scope, code_hash, client_id, now)
         if claimed is not None:
             return claimed
+    return _claim_or_refuse(database, clock, code_hash, client_id, now, actor)
+
+
+def _claim_or_refuse(database: Database, clock: Clock, code_hash: str, client_id: str,
+                     now: datetime, actor: Actor | None) -> CodeRecord | None:
     with _work(database) as session:
         row = session.execute(
             update(SigninCode)
@@ -394,26 +496,93 @@ _CODE_COLUMNS = ("code_hash", "client_id", "account_id", "redirect_uri", "scope"
                  "code_challenge", "code_challenge_method", "locale", "auth_time")
 
 
+_CLIENT_COLUMNS = ("client_id", "name", "secret_hash", "redirect_uris", "created_at")
+# In a row of _client_and_code, after the client's columns: the code, used_at,
+# expires_at, then the identity's columns.
+_USED_AT = len(_CODE_COLUMNS)
+
+
+def _code_usable() -> Any:
+    return (SigninCode.code_hash == bindparam("code_hash"),
+            SigninCode.client_id == bindparam("client_id"),
+            SigninCode.used_at.is_(None), SigninCode.expires_at > bindparam("now"))
+
+
+def _newest_kid() -> Any:
+    return (select(SigninKey.kid).where(SigninKey.retired_at.is_(None))
+            .order_by(SigninKey.created_at.desc(), SigninKey.id.desc()).limit(1)
+            .scalar_subquery())
+
+
+def _identity_columns() -> tuple[Any, ...]:
+    return (Account.username, Account.disabled, Guardian.id, Guardian.given_name,
+            Guardian.family_name, SigninSubject.subject, queries.guardian_active_clause(),
+            _newest_kid())
+
+
 def _claim_and_identity() -> Any:
     """The code used up, with who its guardian is and the newest key's kid: one
     statement (the UPDATE in a CTE; no row when the code is not there to use)."""
-    claimed = (update(SigninCode)
-               .where(SigninCode.code_hash == bindparam("code_hash"),
-                      SigninCode.client_id == bindparam("client_id"),
-                      SigninCode.used_at.is_(None), SigninCode.expires_at > bindparam("now"))
+    claimed = (update(SigninCode).where(*_code_usable())
                .values(used_at=bindparam("now"))
                .returning(*(getattr(SigninCode, c) for c in _CODE_COLUMNS))
                .cte("claimed"))
-    newest_kid = (select(SigninKey.kid).where(SigninKey.retired_at.is_(None))
-                  .order_by(SigninKey.created_at.desc(), SigninKey.id.desc()).limit(1)
-                  .scalar_subquery())
-    return (select(*(claimed.c[c] for c in _CODE_COLUMNS), Account.username,
-                   Account.disabled, Guardian.id, Guardian.given_name, Guardian.family_name,
-                   SigninSubject.subject, queries.guardian_active_clause(), newest_kid)
+    return (select(*(claimed.c[c] for c in _CODE_COLUMNS), *_identity_columns())
             .select_from(claimed)
             .outerjoin(Account, Account.id == claimed.c.account_id)
             .outerjoin(Guardian, Guardian.id == Account.guardian_id)
             .outerjoin(SigninSubject, SigninSubject.guardian_id == Guardian.id))
+
+
+def _client_and_code() -> Any:
+    """The client; the code, when it is this client's, and whether it may be used; who
+    its guardian is; the newest key's kid. One read (no row: no such client)."""
+    return (select(*(getattr(SigninClient, c) for c in _CLIENT_COLUMNS),
+                   *(getattr(SigninCode, c) for c in _CODE_COLUMNS),
+                   SigninCode.used_at, SigninCode.expires_at, *_identity_columns())
+            .select_from(SigninClient)
+            .outerjoin(SigninCode, and_(SigninCode.client_id == SigninClient.client_id,
+                                        SigninCode.code_hash == bindparam("code_hash")))
+            .outerjoin(Account, Account.id == SigninCode.account_id)
+            .outerjoin(Guardian, Guardian.id == Account.guardian_id)
+            .outerjoin(SigninSubject, SigninSubject.guardian_id == Guardian.id)
+            .where(SigninClient.client_id == bindparam("client_id")))
+
+
+def _client_and_code_raw(scope: _Scope, client_id: str) -> ClientRecord | None:
+    """find_client in an exchange: the client, and the form's code kept for claim_code."""
+    sql = _sql(scope.session, "client_code", _client_and_code)
+    row = _run_raw(scope, sql, client_id=client_id, code_hash=scope.code_hash).fetchone()
+    if row is None:
+        return None
+    found, code = row[:len(_CLIENT_COLUMNS)], row[len(_CLIENT_COLUMNS):]
+    assert scope.code_hash is not None
+    scope.codes[(scope.code_hash, client_id)] = code if code[0] is not None else None
+    return ClientRecord(client_id=found[0], name=found[1], public=found[2] is None,
+                        redirect_uris=tuple(u for u in found[3].split("\n") if u),
+                        created_at=found[4], secret_hash=found[2])
+
+
+def _remember_identity(scope: _Scope, record: CodeRecord, row: Any) -> None:
+    """Keep who the code's guardian is and the newest kid, read with the code."""
+    username, disabled, guardian_id, given, family, subject, active, kid = row
+    scope.current_kid = kid
+    if guardian_id is None:
+        scope.identities[record.account_id] = None
+    elif subject is not None:  # else identity() makes the guardian's first `sub`
+        scope.identities[record.account_id] = Identity(
+            account_id=record.account_id, guardian_id=guardian_id, subject=subject,
+            username=username, name=f"{given} {family}".strip(),
+            active=bool(active) and not disabled)
+
+
+def _use_up(scope: _Scope, record: CodeRecord) -> None:
+    """An exchange refused after its code was read: the code is used up all the same."""
+    scope.pending = None
+    sql = _sql(scope.session, "use_up", lambda: update(SigninCode).where(*_code_usable())
+               .values(used_at=bindparam("now")))
+    _run_raw(scope, sql, code_hash=record.code_hash, client_id=record.client_id,
+             now=scope.read_at)
 
 
 def _claim_code_raw(scope: _Scope, code_hash: str, client_id: str, now: datetime
@@ -424,16 +593,8 @@ def _claim_code_raw(scope: _Scope, code_hash: str, client_id: str, now: datetime
     row = _run_raw(scope, sql, code_hash=code_hash, client_id=client_id, now=now).fetchone()
     if row is None:
         return None
-    record = CodeRecord(*row[:10])
-    username, disabled, guardian_id, given, family, subject, active, kid = row[10:]
-    scope.current_kid = kid
-    if guardian_id is None:
-        scope.identities[record.account_id] = None
-    elif subject is not None:  # else identity() makes the guardian's first `sub`
-        scope.identities[record.account_id] = Identity(
-            account_id=record.account_id, guardian_id=guardian_id, subject=subject,
-            username=username, name=f"{given} {family}".strip(),
-            active=bool(active) and not disabled)
+    record = CodeRecord(*row[:_USED_AT])
+    _remember_identity(scope, record, row[_USED_AT:])
     return record
 
 
@@ -488,8 +649,12 @@ class IssuedTokens:
 
 def save_tokens(database: Database, clock: Clock, tokens: IssuedTokens, *, client_id: str,
                 account_id: int, scope: str, locale: str, code_hash: str | None,
-                parent: TokenRecord | None) -> None:
-    """Store a new issue: a fresh family after a code, the parent's family after a refresh."""
+                parent: TokenRecord | None) -> bool:
+    """Store a new issue: a fresh family after a code, the parent's family after a refresh.
+
+    In an exchange whose code was read but not used up yet (one_exchange), the code is
+    used up by the same statement. False: another exchange used it first (this one is
+    then a replay: what the first use issued is revoked, and the caller refuses)."""
     now = clock.now()
     family = parent.family if parent is not None else secrets.token_hex(16)
     values: dict[str, Any] = {
@@ -504,12 +669,49 @@ def save_tokens(database: Database, clock: Clock, tokens: IssuedTokens, *, clien
         "family_created_at": parent.family_created_at if parent is not None else now,
         "code_hash": code_hash, "issued_at": now, "rotated_at": None, "revoked_at": None}
     request = _scope()
+    pending = request.pending if request is not None else None
+    if (request is not None and pending is not None and parent is None
+            and pending.code_hash == code_hash and pending.client_id == client_id):
+        request.pending = None
+        issue = {name: value for name, value in values.items() if name in _ISSUED_COLUMNS}
+        sql = _sql(request.session, "claim_issue", _claim_and_issue)
+        if _run_raw(request, sql, code_hash=code_hash, now=now, **issue).fetchone() is None:
+            _claim_or_refuse(database, clock, code_hash, client_id, now, request.actor)
+            return False
+        return True
     if request is not None and request.driver is not None:
         _run_raw(request, _sql(request.session, "tokens", lambda: insert(SigninToken).values(
             {name: bindparam(name) for name in values})), **values)
-        return
+        return True
     with _work(database) as session:
         session.add(SigninToken(**values))
+    return True
+
+
+# The token row's columns that _claim_and_issue binds (code_hash comes from the claim;
+# rotated_at and revoked_at start empty).
+_ISSUED_COLUMNS = ("client_id", "account_id", "scope", "locale", "access_token_hash",
+                   "access_expires_at", "refresh_token_hash", "refresh_expires_at", "family",
+                   "family_created_at", "issued_at")
+
+
+def _claim_and_issue() -> Any:
+    """The code used up and the new tokens stored, one statement: the INSERT selects
+    from the UPDATE's RETURNING, so it stores a row only when the UPDATE used the code
+    up. A row back: done; none: the code was not there to use (any more)."""
+    claimed = (update(SigninCode).where(*_code_usable())
+               .values(used_at=bindparam("now"))
+               .returning(SigninCode.code_hash)
+               .cte("claimed"))
+    columns = SigninToken.__table__.columns
+    # Typed placeholders: in an INSERT ... SELECT the server cannot infer them.
+    issued = (insert(SigninToken)
+              .from_select([*_ISSUED_COLUMNS, "code_hash"],
+                           select(*(cast(bindparam(name), columns[name].type)
+                                    for name in _ISSUED_COLUMNS), claimed.c.code_hash))
+              .returning(SigninToken.id)
+              .cte("issued"))
+    return select(issued.c.id)
 
 
 def _token_record(row: SigninToken) -> TokenRecord:

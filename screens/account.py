@@ -16,12 +16,12 @@ from textual.widgets import Button
 from kiosk.flow import Event
 from kiosk.services.views import AccountView
 from kiosk.speech import utterances as speech
+from kiosk.student_lines import student_lines
 from screens.base import KioskScreen, ScreenContext
 from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
 from screens.plain_text import PlainText
 from screens.qr_code import QRCode
-from screens.student_list import student_lines
 
 
 class Arrival(Enum):

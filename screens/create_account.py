@@ -12,13 +12,13 @@ from kiosk.errors import RulesNotMet, UsernameTaken
 from kiosk.flow import Event
 from kiosk.services.views import AccountView, KeyCheck
 from kiosk.speech import utterances as speech
+from kiosk.student_lines import student_lines
 from screens.base import ScreenContext
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
 from screens.messages import FlowRequested
 from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormScreen
 from screens.plain_text import PlainText
-from screens.student_list import student_lines
 
 USERNAME_INPUT_MAX = 64
 

@@ -22,6 +22,7 @@ from kiosk.i18n import LANGUAGES, N_, Translate, translator
 from kiosk.security.keys import KEY_LENGTH, parse_key
 from kiosk.security.policy import Rule
 from kiosk.services.views import AccountView, KeyCheck, StudentSummary
+from kiosk.student_lines import student_lines
 
 # Marks the screens draw beside words; spoken, they would be noise.
 _MARKS = re.compile(r"[✓✗•■□]")
@@ -94,17 +95,9 @@ def bilingual(message: str) -> list[str]:
 
 
 def _students(translate: Translate, students: Sequence[StudentSummary]) -> str:
-    _ = translate
-    if not students:
-        return _("No students are linked yet. Please ask the front desk.")
-    lines = []
-    for student in students:
-        line = _("• {student}, {school}").format(student=student.full_name,
-                                                 school=student.school_name)
-        if not student.enrolled:
-            line = _("{line} (no longer enrolled)").format(line=line)
-        lines.append(plain(line).rstrip("."))
-    return "; ".join(lines) + "."
+    """The lines the screen shows, said as one sentence."""
+    lines = student_lines(students, translate)
+    return "; ".join(plain(line).rstrip(".") for line in lines) + "."
 
 
 def key_progress_of(raw: str) -> tuple[int, KeyProgress]:

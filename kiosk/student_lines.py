@@ -1,4 +1,4 @@
-"""Lines describing the students linked to a guardian (plain text, for PlainText)."""
+"""Lines describing the students linked to a guardian: shown on screen, and spoken."""
 
 from __future__ import annotations
 

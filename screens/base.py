@@ -125,6 +125,17 @@ class KioskScreen(Screen[None], inherit_bindings=False):
         self._error_utterance = ""
         self.speak(focus)
 
+    # --- the busy line ------------------------------------------------------------------
+    def busy_line(self) -> PlainText:
+        return PlainText("", id="busy", classes="busy")
+
+    def set_busy_line(self, text: str) -> None:
+        """Show `text` on the `#busy` line ("" hides it); nothing before it is mounted."""
+        line = self.query("#busy").first(PlainText) if self.query("#busy") else None
+        if line is not None:
+            line.set_text(text)
+            line.set_class(bool(text), "-shown")
+
 
 class KioskModal(ModalScreen[bool], inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = []
@@ -149,9 +160,6 @@ class FormScreen(KioskScreen):
     # --- pieces the subclasses compose ---------------------------------------------
     def form_error(self) -> PlainText:
         return PlainText("", id="form-error", classes="form-error")
-
-    def busy_line(self) -> PlainText:
-        return PlainText("", id="busy", classes="busy")
 
     def refused_note(self) -> PlainText:
         return PlainText("", id="input-note", classes="input-note")
@@ -186,10 +194,7 @@ class FormScreen(KioskScreen):
 
     def watch_busy(self, busy: bool) -> None:
         _ = self.translate
-        line = self.query("#busy").first(PlainText) if self.query("#busy") else None
-        if line is not None:
-            line.set_text(_("Working on it, please wait…") if busy else "")
-            line.set_class(busy, "-shown")
+        self.set_busy_line(_("Working on it, please wait…") if busy else "")
         self.set_class(busy, "-busy")
 
     @on(ServiceAnswered)

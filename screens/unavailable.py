@@ -50,7 +50,7 @@ class UnavailableScreen(KioskScreen):
             yield PlainText(_("Nothing you typed was saved, and your activation key was not "
                               "used up. This screen checks again by itself and goes back to "
                               "the start when the system is back."), classes="help")
-            yield PlainText("", id="busy", classes="busy")
+            yield self.busy_line()
             with Horizontal(classes="buttons"):
                 yield Button(Content(_("Try again")), id="retry", variant="primary")
         yield KeyHints(self.translate)
@@ -64,10 +64,7 @@ class UnavailableScreen(KioskScreen):
 
     def watch_checking(self, checking: bool) -> None:
         _ = self.translate
-        line = self.query("#busy").first(PlainText) if self.query("#busy") else None
-        if line is not None:
-            line.set_text(_("Checking…") if checking else "")
-            line.set_class(checking, "-shown")
+        self.set_busy_line(_("Checking…") if checking else "")
 
     @on(Button.Pressed, "#retry")
     def retry(self) -> None:

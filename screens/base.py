@@ -138,7 +138,13 @@ class KioskScreen(Screen[None], inherit_bindings=False):
 
 
 class KioskModal(ModalScreen[bool], inherit_bindings=False):
+    """A dialog over a parent screen, in the kiosk's language of the moment."""
+
     BINDINGS: ClassVar[list[BindingType]] = []
+
+    def __init__(self, translate: Translate, *, id: str) -> None:
+        super().__init__(id=id)
+        self.translate = translate
 
 
 class FormScreen(KioskScreen):

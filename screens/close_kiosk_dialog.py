@@ -31,8 +31,7 @@ class StaffExitDialog(KioskModal):
         """The staff credentials are right."""
 
     def __init__(self, translate: Translate, verify: Callable[[str, str], object]) -> None:
-        super().__init__(id="staff-exit")
-        self.translate = translate
+        super().__init__(translate, id="staff-exit")
         self._verify = verify
 
     def compose(self) -> ComposeResult:

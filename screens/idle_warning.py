@@ -17,8 +17,7 @@ class IdleWarning(KioskModal):
     """Any key or click keeps the session (the app sees the input); so does the button."""
 
     def __init__(self, translate: Translate, seconds_left: int) -> None:
-        super().__init__(id="idle-warning")
-        self.translate = translate
+        super().__init__(translate, id="idle-warning")
         self.seconds_left = seconds_left
 
     def compose(self) -> ComposeResult:

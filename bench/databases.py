@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import time
 import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 from kiosk.db.engine import normalize_url
 from kiosk.db.migrate import upgrade
+from kiosk.db.uow import Database
 
 
 class Databases(ABC):
@@ -134,3 +138,18 @@ class PostgresDatabases(Databases):
     def close(self) -> None:
         for name in list(self._made):
             self.drop(self._url(name))
+
+
+def time_baseline(url: str, tables: list[tuple[Any, list[dict[str, Any]]]]) -> float:
+    """Seconds to insert each table's rows with plain SQLAlchemy Core, in one transaction:
+    the baseline a kiosk command writing the same rows is compared with."""
+    database = Database(url)
+    try:
+        start = time.perf_counter()
+        with database.engine.begin() as connection:
+            for table, rows in tables:
+                if rows:
+                    connection.execute(insert(table), rows)
+        return time.perf_counter() - start
+    finally:
+        database.dispose()

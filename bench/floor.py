@@ -28,7 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -247,55 +247,62 @@ def _floor_keys(url: str) -> tuple[float, int]:
 # -- the rows ------------------------------------------------------------------------------
 
 
-def run_import(databases: Databases, bundle: district.Bundle, rounds: int) -> list[Row]:
-    """`kiosk roster import --json` vs the stdlib floor (SQLite only: the floor is sqlite3)."""
-    figure = IMPORT_FIGURE.format(students=bundle.students, guardians=bundle.guardians)
-    if databases.kind != "sqlite":
-        return []
-    progress(f"kiosk roster import vs the stdlib floor on sqlite: {rounds} runs each")
+def _against_the_floor(figure: str, command: str, rounds: int,
+                       one_round: Callable[[], tuple[float, float]]) -> list[Row]:
+    """One ratio row from `rounds` runs of `one_round`, which times the kiosk command and
+    its floor on fresh databases and returns (kiosk seconds, floor seconds); a command
+    that fails makes the row a skipped one that says why."""
+    progress(f"{command} vs the stdlib floor on sqlite: {rounds} runs each")
     cli: list[float] = []
     floor: list[float] = []
     try:
         for _ in range(rounds):
-            url = databases.migrated("floor")
-            floor.append(time_floor_import(url, bundle.path))
-            databases.drop(url)
-            url = databases.migrated("cli")
-            cli.append(time_cli_import(url, bundle))
-            databases.drop(url)
-            progress(f"  kiosk roster import {ms(cli[-1])}, floor {ms(floor[-1])}")
+            cli_seconds, floor_seconds = one_round()
+            cli.append(cli_seconds)
+            floor.append(floor_seconds)
+            progress(f"  {command} {ms(cli[-1])}, floor {ms(floor[-1])}")
     except CommandFailed as failed:
         return [Row.skipped(figure, "sqlite", f"≤ {TARGET:g}×", str(failed)[:200])]
     measured, baseline = median(cli), median(floor)
     return [ratio_row(figure, "sqlite", TARGET, measured, baseline,
                       f"{ms(measured)} vs {ms(baseline)}")]
+
+
+def run_import(databases: Databases, bundle: district.Bundle, rounds: int) -> list[Row]:
+    """`kiosk roster import --json` vs the stdlib floor (SQLite only: the floor is sqlite3)."""
+    if databases.kind != "sqlite":
+        return []
+
+    def one_round() -> tuple[float, float]:
+        url = databases.migrated("floor")
+        floor = time_floor_import(url, bundle.path)
+        databases.drop(url)
+        url = databases.migrated("cli")
+        cli = time_cli_import(url, bundle)
+        databases.drop(url)
+        return cli, floor
+
+    figure = IMPORT_FIGURE.format(students=bundle.students, guardians=bundle.guardians)
+    return _against_the_floor(figure, "kiosk roster import", rounds, one_round)
 
 
 def run_keys(databases: Databases, imported: str, bundle: district.Bundle,
              rounds: int) -> list[Row]:
     """`kiosk keys issue --all-without-account --json` vs the stdlib floor (SQLite only)."""
-    figure = KEYS_FIGURE.format(guardians=bundle.guardians)
     if databases.kind != "sqlite":
         return []
-    progress(f"kiosk keys issue vs the stdlib floor on sqlite: {rounds} runs each")
-    cli: list[float] = []
-    floor: list[float] = []
-    try:
-        for _ in range(rounds):
-            url = databases.copy(imported, "floor_keys")
-            seconds, floor_count = time_floor_keys(url)
-            floor.append(seconds)
-            databases.drop(url)
-            url = databases.copy(imported, "cli_keys")
-            seconds, printed = time_cli_keys(url)
-            cli.append(seconds)
-            databases.drop(url)
-            if printed != floor_count:
-                raise CommandFailed(f"kiosk keys issue printed {printed} keys; the floor "
-                                    f"wrote {floor_count}")
-            progress(f"  kiosk keys issue {ms(cli[-1])}, floor {ms(floor[-1])}")
-    except CommandFailed as failed:
-        return [Row.skipped(figure, "sqlite", f"≤ {TARGET:g}×", str(failed)[:200])]
-    measured, baseline = median(cli), median(floor)
-    return [ratio_row(figure, "sqlite", TARGET, measured, baseline,
-                      f"{ms(measured)} vs {ms(baseline)}")]
+
+    def one_round() -> tuple[float, float]:
+        url = databases.copy(imported, "floor_keys")
+        floor, floor_count = time_floor_keys(url)
+        databases.drop(url)
+        url = databases.copy(imported, "cli_keys")
+        cli, printed = time_cli_keys(url)
+        databases.drop(url)
+        if printed != floor_count:
+            raise CommandFailed(f"kiosk keys issue printed {printed} keys; the floor "
+                                f"wrote {floor_count}")
+        return cli, floor
+
+    figure = KEYS_FIGURE.format(guardians=bundle.guardians)
+    return _against_the_floor(figure, "kiosk keys issue", rounds, one_round)

@@ -19,10 +19,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bench import district
-from bench.databases import Databases
+from bench.databases import Databases, time_baseline
 from bench.report import Row, median, ms, progress, ratio_row
 from kiosk.audit import Action
 from kiosk.db.models import Account, ActivationKey, AuditEvent, Guardian
@@ -57,19 +57,6 @@ def baseline_rows(url: str) -> list[tuple[Any, list[dict[str, Any]]]]:
               "client_address": "", "terminal": "", "guardian_id": guardian, "subject": "",
               "reference": None, "detail": ""} for guardian in ids]
     return [(ActivationKey.__table__, keys), (AuditEvent.__table__, audit)]
-
-
-def time_baseline(url: str, tables: list[tuple[Any, list[dict[str, Any]]]]) -> float:
-    database = Database(url)
-    try:
-        start = time.perf_counter()
-        with database.engine.begin() as connection:
-            for table, rows in tables:
-                if rows:
-                    connection.execute(insert(table), rows)
-        return time.perf_counter() - start
-    finally:
-        database.dispose()
 
 
 def run(databases: Databases, imported: str, bundle: district.Bundle,

@@ -17,13 +17,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import insert
-
 from bench import district
-from bench.databases import Databases
+from bench.databases import Databases, time_baseline
 from bench.report import Row, median, ms, progress, ratio_row
 from kiosk.db.models import Guardian, GuardianStudent, School, Student
-from kiosk.db.uow import Database
 from kiosk.roster.parser import Roster, parse_roster
 
 TARGET = 2.0
@@ -59,19 +56,6 @@ def baseline_rows(roster: Roster) -> list[tuple[Any, list[dict[str, Any]]]]:
             {"guardian_id": guardians[g], "student_id": students[s]}
             for g, s in sorted(roster.links)]),
     ]
-
-
-def time_baseline(url: str, tables: list[tuple[Any, list[dict[str, Any]]]]) -> float:
-    database = Database(url)
-    try:
-        start = time.perf_counter()
-        with database.engine.begin() as connection:
-            for table, rows in tables:
-                if rows:
-                    connection.execute(insert(table), rows)
-        return time.perf_counter() - start
-    finally:
-        database.dispose()
 
 
 def time_import(url: str, bundle: district.Bundle) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from kiosk.clock import FakeClock
@@ -16,6 +18,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def ctx(migrated_database_url: str, clock: FakeClock) -> ServiceContext:
-    """Services on SQLite and on PostgreSQL (the test runs once on each)."""
-    return make_context(migrated_database_url, clock)
+def ctx(migrated_database_url: str, clock: FakeClock) -> Iterator[ServiceContext]:
+    """Services on SQLite and on PostgreSQL (the test runs once on each); the pool is
+    closed afterwards, so no connection outlives the test's database."""
+    context = make_context(migrated_database_url, clock)
+    yield context
+    context.database.dispose()

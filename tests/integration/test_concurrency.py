@@ -9,7 +9,6 @@ locked". Each child is a fresh interpreter started with multiprocessing "spawn"
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -40,13 +39,6 @@ pytestmark = pytest.mark.slow
 
 RACERS = 8
 LOCKED_MESSAGE = "database is locked"
-
-
-@pytest.fixture
-def ctx(migrated_database_url: str) -> Iterator[ServiceContext]:
-    context = make_context(migrated_database_url)
-    yield context
-    context.database.dispose()
 
 
 def _key_row(ctx: ServiceContext, raw_key: str) -> ActivationKey:

@@ -13,7 +13,6 @@ import multiprocessing
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
@@ -29,7 +28,7 @@ from kiosk.services import activation, login
 from kiosk.services.context import ServiceContext
 
 from support import worker_process
-from support.builders import GOOD_PASSWORD, KIOSK, add_family, issue_key, make_context
+from support.builders import GOOD_PASSWORD, KIOSK, add_family, issue_key
 from support.pg_server import connect
 
 pytestmark = pytest.mark.slow
@@ -46,13 +45,6 @@ class State:
     account: bool
     key_used: bool
     activation_audited: bool
-
-
-@pytest.fixture
-def ctx(migrated_database_url: str) -> Iterator[ServiceContext]:
-    context = make_context(migrated_database_url)
-    yield context
-    context.database.dispose()
 
 
 def _state(ctx: ServiceContext, raw_key: str) -> State:

@@ -11,7 +11,6 @@ and staff, on a real SQLite file and a real PostgreSQL server.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.throttle import FREE_FAILURES
 
 from support import worker_process
-from support.builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, make_context
+from support.builders import CLERK, GOOD_PASSWORD, KIOSK, add_account
 from support.processes import RESULT_TIMEOUT, SPAWN, reap, run_released
 
 pytestmark = pytest.mark.slow
@@ -34,13 +33,6 @@ pytestmark = pytest.mark.slow
 GUESSERS_BEYOND_THE_LIMIT = 3
 STAFF_PASSWORD = "quiet lantern harbor morning tide"
 KINDS = ("parent", "staff")
-
-
-@pytest.fixture
-def ctx(migrated_database_url: str) -> Iterator[ServiceContext]:
-    context = make_context(migrated_database_url)
-    yield context
-    context.database.dispose()
 
 
 def _target(ctx: ServiceContext, kind: str) -> tuple[str, str]:

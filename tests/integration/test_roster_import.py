@@ -7,7 +7,6 @@ import io
 import json
 import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +27,10 @@ from kiosk.roster.synthetic import generate, write_bundle
 from kiosk.services import activation, login
 from kiosk.services.context import ServiceContext
 
-from support.builders import GOOD_PASSWORD, KIOSK, issue_key, make_context
+from support.builders import GOOD_PASSWORD, KIOSK, issue_key
 
 BASIC = Path(__file__).resolve().parents[1] / "data" / "roster" / "basic"
 ADMIN = Actor(name="cli:admin")
-
-
-@pytest.fixture
-def ctx(migrated_database_url: str) -> Iterator[ServiceContext]:
-    context = make_context(migrated_database_url)
-    yield context
-    context.database.dispose()
 
 
 # --- bundles -----------------------------------------------------------------------------

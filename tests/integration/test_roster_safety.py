@@ -7,7 +7,6 @@ no rows, half the rows) must not withdraw the district: it is refused whole.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,15 +33,6 @@ from kiosk.roster.importer import (
 )
 from kiosk.roster.parser import USERS_HEADER
 from kiosk.services.context import ServiceContext
-
-from support.builders import make_context
-
-
-@pytest.fixture
-def ctx(migrated_database_url: str) -> Iterator[ServiceContext]:
-    context = make_context(migrated_database_url)
-    yield context
-    context.database.dispose()
 
 
 def families(count: int, *, withdrawn: int = 0, guardians_out: int = 0) -> list[list[str]]:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.db.migrate import upgrade
 from kiosk.errors import ServiceUnavailable
 
 from support.builders import GOOD_PASSWORD, TEST_DISTRICT, add_account, make_context
-from support.pg_server import PostgresServer, create_database, drop_database
+from support.migrated import migrated_postgres_url
+from support.pg_server import PostgresServer, drop_database
 from support.tmux_driver import Tmux
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.postgres]
@@ -27,10 +27,7 @@ USERNAME = "mlopez"
 
 @pytest.fixture
 def database(postgres_server: PostgresServer) -> Iterator[str]:
-    if not postgres_server.is_running():  # an earlier test died between stop and start
-        postgres_server.start()
-    url = create_database(postgres_server.url)
-    upgrade(url)
+    url = migrated_postgres_url(postgres_server)
     ctx = make_context(url)
     add_account(ctx, USERNAME, guardians=(("Maria", "Lopez"),), students=(("Ana", "Lopez"),))
     ctx.database.dispose()

@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.db import bulk
-from kiosk.db.migrate import upgrade
 from kiosk.db.models import Account, ActivationKey, ActivationThrottle, AuditEvent
 from kiosk.errors import LoginFailed, ServiceUnavailable
 from kiosk.security.hashing import PasswordHashing
@@ -38,9 +37,9 @@ from support.builders import (
     add_account,
     add_family,
     issue_key,
-    make_context,
 )
-from support.pg_server import PostgresServer, create_database
+from support.migrated import migrated_postgres_context
+from support.pg_server import PostgresServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -59,13 +58,8 @@ def server_down(server: PostgresServer) -> Iterator[None]:
 @pytest.fixture
 def ctx(postgres_server: PostgresServer) -> Iterator[ServiceContext]:
     """Services on a fresh migrated database of the server this test may stop."""
-    if not postgres_server.is_running():  # an earlier test died between stop and start
-        postgres_server.start()
-    url = create_database(postgres_server.url)
-    upgrade(url)
-    context = make_context(url)
-    yield context
-    context.database.dispose()
+    with migrated_postgres_context(postgres_server) as context:
+        yield context
 
 
 @dataclass(frozen=True)

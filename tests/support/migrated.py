@@ -14,10 +14,15 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from kiosk.db.migrate import upgrade
+from kiosk.services.context import ServiceContext
+
+from support.builders import make_context
+from support.pg_server import PostgresServer, create_database
 
 _sqlite_template: Path | None = None
 
@@ -48,3 +53,27 @@ def copy_sqlite(source: Path, path: Path) -> str:
     with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(path)) as target:
         origin.backup(target)
     return f"sqlite:///{path}"
+
+
+def migrated_postgres_url(server: PostgresServer) -> str:
+    """The URL of a new database on `server`, migrated.
+
+    The server is shared by the whole session and some tests stop it; one that died
+    between its stop and its start leaves it stopped, so it is started again first.
+    """
+    if not server.is_running():
+        server.start()
+    url = create_database(server.url)
+    upgrade(url)
+    return url
+
+
+@contextmanager
+def migrated_postgres_context(server: PostgresServer) -> Iterator[ServiceContext]:
+    """Services (cheap argon2, fake clock) on a new migrated database of `server`, whose
+    connections are closed when the block ends."""
+    context = make_context(migrated_postgres_url(server))
+    try:
+        yield context
+    finally:
+        context.database.dispose()

@@ -20,7 +20,6 @@ from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
 
 from kiosk.app import KioskApp
-from kiosk.db.migrate import upgrade
 from kiosk.db.models import Account, AuditEvent
 from kiosk.errors import ServiceUnavailable
 from kiosk.flow import State
@@ -31,9 +30,10 @@ from kiosk.staff_app import StaffApp
 from screens import unavailable
 from screens.staff.formatting import DATABASE_DOWN
 
-from support.builders import CLERK, GOOD_PASSWORD, add_account, make_context
+from support.builders import CLERK, GOOD_PASSWORD, add_account
 from support.kiosk_pilot import screen_text, settle, type_text
-from support.pg_server import PostgresServer, create_database
+from support.migrated import migrated_postgres_context
+from support.pg_server import PostgresServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -43,14 +43,9 @@ RECOVERY_TIMEOUT_S = 30.0
 
 @pytest.fixture
 def ctx(postgres_server: PostgresServer) -> Iterator[ServiceContext]:
-    """Services (cheap argon2, fake clock) on a fresh migrated database of the server."""
-    if not postgres_server.is_running():  # an earlier test died between stop and start
-        postgres_server.start()
-    url = create_database(postgres_server.url)
-    upgrade(url)
-    context = make_context(url)
-    yield context
-    context.database.dispose()
+    """Services on a fresh migrated database of the server this test may stop."""
+    with migrated_postgres_context(postgres_server) as context:
+        yield context
 
 
 def login_counters(ctx: ServiceContext, username: str) -> tuple[int, bool, int]:

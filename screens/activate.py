@@ -8,6 +8,8 @@ the key.
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -18,7 +20,6 @@ from textual.widgets import Button, Input
 
 from kiosk.flow import Event
 from kiosk.security.keys import KEY_LENGTH
-from kiosk.services.views import KeyCheck
 from kiosk.speech import utterances as speech
 from screens.base import FormScreen, ScreenContext
 from screens.key_hints import KeyHints
@@ -100,11 +101,8 @@ class ActivateScreen(FormScreen):
     @on(Input.Submitted, "#activation-key")
     def submit(self) -> None:
         raw = self.query_one("#activation-key", Input).value
-        self.call_service(lambda services: services.check_key(raw), self._accepted)
-
-    def _accepted(self, check: KeyCheck) -> None:
-        self.clear_error()
-        self.post_message(FlowRequested(Event.KEY_ACCEPTED, check))
+        self.call_service(lambda services: services.check_key(raw),
+                          partial(self.move_on, Event.KEY_ACCEPTED))
 
     def service_failed(self, error: BaseException | None) -> None:
         super().service_failed(error)

@@ -32,11 +32,12 @@ from kiosk.i18n import Translate
 from kiosk.security.policy import PasswordPolicy
 from kiosk.speech import utterances as speech
 from screens.kiosk_input import KioskInput
-from screens.messages import ServiceWentAway
+from screens.messages import FlowRequested, ServiceWentAway
 from screens.plain_text import PlainText
 from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
+    from kiosk.flow import Event, Payload
     from kiosk.services.parent import ParentServices
     from kiosk.settings import Settings
 
@@ -182,6 +183,11 @@ class FormScreen(KioskScreen):
 
     def show_problems(self, intro: str, problems: list[str]) -> None:
         self.show_error("\n".join([intro, *(f"✗ {problem}" for problem in problems)]))
+
+    def move_on(self, event: Event, payload: Payload = None) -> None:
+        """The form's call went through: clear its error and ask the app for the next screen."""
+        self.clear_error()
+        self.post_message(FlowRequested(event, payload))
 
     # --- service calls --------------------------------------------------------------
     def call_service(self, call: Callable[[ParentServices], Any],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -80,6 +82,10 @@ class ChangePasswordScreen(PasswordFormScreen):
                   "verify-password": _("Verify new password")}
         return labels.get(field.id or "", super().field_label(field))
 
+    def unmet_rules_intro(self) -> str:
+        _ = self.translate
+        return _("Please fix these, then press Save again:")
+
     def form_values(self) -> FormValues:
         return FormValues(username=self.account.username,
                           password=self.query_one("#new-password", Input).value,
@@ -104,21 +110,14 @@ class ChangePasswordScreen(PasswordFormScreen):
         # The service checks the rules; unmet ones come back as RulesNotMet.
         account_id, current = self.account.account_id, values.current
         self.call_service(lambda services: services.change_password(
-            account_id, current, values.password, values.verify), self._done)
-
-    def _done(self, account: AccountView) -> None:
-        self.clear_error()
-        self.post_message(FlowRequested(Event.PASSWORD_SAVED, account))
+            account_id, current, values.password, values.verify),
+            partial(self.move_on, Event.PASSWORD_SAVED))
 
     def service_failed(self, error: BaseException | None) -> None:
-        _ = self.translate
-        if isinstance(error, RulesNotMet):
-            self.show_problems(_("Please fix these, then press Save again:"),
-                               error.checklist(self.translate))
-            self.query_one("#new-password").focus()
-            return
         super().service_failed(error)
-        if isinstance(error, WrongCurrentPassword):
+        if isinstance(error, RulesNotMet):
+            self.query_one("#new-password").focus()
+        elif isinstance(error, WrongCurrentPassword):
             current = self.query_one("#current-password", Input)
             current.clear()
             current.focus()

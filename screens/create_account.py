@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input
 
-from kiosk.errors import RulesNotMet, UsernameTaken
+from kiosk.errors import UsernameTaken
 from kiosk.flow import Event
-from kiosk.services.views import AccountView, KeyCheck
+from kiosk.services.views import KeyCheck
 from kiosk.speech import utterances as speech
 from kiosk.student_lines import student_lines
 from screens.base import ScreenContext
@@ -72,6 +74,10 @@ class CreateAccountScreen(PasswordFormScreen):
                   "verify-password": _("Verify password")}
         return labels.get(field.id or "", super().field_label(field))
 
+    def unmet_rules_intro(self) -> str:
+        _ = self.translate
+        return _("Please fix these, then press Create account again:")
+
     def form_values(self) -> FormValues:
         return FormValues(username=self.query_one("#username", Input).value,
                           password=self.query_one("#password", Input).value,
@@ -85,23 +91,15 @@ class CreateAccountScreen(PasswordFormScreen):
         values = self.form_values()
         raw_key = self.key_check.canonical_key
         self.call_service(lambda services: services.create_account(
-            raw_key, values.username, values.password, values.verify), self._done)
+            raw_key, values.username, values.password, values.verify),
+            partial(self.move_on, Event.ACCOUNT_CREATED))
 
     @on(Input.Submitted, "#username")
     @on(Input.Submitted, "#password")
     def _next_field(self) -> None:
         self.focus_next()
 
-    def _done(self, account: AccountView) -> None:
-        self.clear_error()
-        self.post_message(FlowRequested(Event.ACCOUNT_CREATED, account))
-
     def service_failed(self, error: BaseException | None) -> None:
-        _ = self.translate
-        if isinstance(error, RulesNotMet):
-            self.show_problems(_("Please fix these, then press Create account again:"),
-                               error.checklist(self.translate))
-            return
         super().service_failed(error)
         if isinstance(error, UsernameTaken):
             self.query_one("#username").focus()

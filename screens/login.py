@@ -76,9 +76,8 @@ class LoginScreen(FormScreen):
         self.call_service(lambda services: services.log_in(username, password), self._done)
 
     def _done(self, result: LoginResult) -> None:
-        self.clear_error()
         event = Event.LOGGED_IN_TEMPORARY if result.must_change_password else Event.LOGGED_IN
-        self.post_message(FlowRequested(event, result.account))
+        self.move_on(event, result.account)
 
     def service_failed(self, error: BaseException | None) -> None:
         super().service_failed(error)

@@ -17,6 +17,7 @@ from textual import on
 from textual.timer import Timer
 from textual.widgets import Input
 
+from kiosk.errors import RulesNotMet
 from kiosk.i18n import Translate
 from kiosk.security.policy import PasswordPolicy, Rule, Strength, username_checklist
 from kiosk.speech import utterances as speech
@@ -91,6 +92,17 @@ class PasswordFormScreen(FormScreen):
     def form_values(self) -> FormValues:
         """What the fields hold now; each form screen defines its own."""
         raise TypeError(f"{type(self).__name__} must define form_values()")
+
+    def unmet_rules_intro(self) -> str:
+        """The line above the rules the service found unmet; it names the form's button."""
+        raise TypeError(f"{type(self).__name__} must define unmet_rules_intro()")
+
+    def service_failed(self, error: BaseException | None) -> None:
+        """The service checks the rules again; the ones it found unmet are listed."""
+        if isinstance(error, RulesNotMet):
+            self.show_problems(self.unmet_rules_intro(), error.checklist(self.translate))
+            return
+        super().service_failed(error)
 
     def password_widgets(self) -> tuple[RuleChecklist, StrengthMeter, PlainText]:
         _ = self.translate

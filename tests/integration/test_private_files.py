@@ -9,7 +9,6 @@ or left world-readable, and each write is in the audit log.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.views import StaffSession
 
 from support.builders import CLERK, add_family, make_context
+from support.environment import umask
 
 STAFF_PASSWORD = "quiet library lamps glow softly"
 
@@ -55,9 +55,8 @@ def _mode(path: Path) -> int:
 @pytest.fixture
 def open_umask() -> Iterator[None]:
     """The loosest umask a careless service unit could have."""
-    previous = os.umask(0)
-    yield
-    os.umask(previous)
+    with umask(0):
+        yield
 
 
 # --- kiosk db backup -----------------------------------------------------------------------

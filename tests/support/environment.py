@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .builders import TEST_DISTRICT
@@ -25,3 +27,13 @@ def isolated_environment(home: Path) -> dict[str, str]:
                     "XDG_STATE_HOME": str(home / ".local" / "state")}
     environment |= {f"KIOSK_{name.upper()}": value for name, value in TEST_DISTRICT.items()}
     return environment
+
+
+@contextmanager
+def umask(mask: int) -> Iterator[None]:
+    """The process's umask is `mask` inside the block and what it was before after it."""
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)

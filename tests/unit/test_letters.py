@@ -20,6 +20,8 @@ from kiosk.letters import find_unicode_fonts, printable, write_letters
 from kiosk.services.views import IssuedKey
 from kiosk.settings import Settings
 
+from support.environment import umask
+
 SETTINGS = Settings(database_url="sqlite://", district_name="Lakeside District",
                     district_id="JPRQQH", portal_url="https://portal.example.org/",
                     kiosk_location="the Lakeside front office, room 101",
@@ -109,11 +111,8 @@ KEY = _key("María López", ("Ana López",), "7KQ2M-XR4TB-9HCJD-0WNEA-6PV3F")
 @pytest.fixture
 def usual_umask() -> Iterator[None]:
     """The common 022 umask, under which a plain open() makes a world-readable file."""
-    previous = os.umask(0o022)
-    try:
+    with umask(0o022):
         yield
-    finally:
-        os.umask(previous)
 
 
 def test_a_new_letter_file_is_readable_by_its_owner_only(tmp_path: Path,

@@ -7,7 +7,6 @@ by its owner only.
 
 from __future__ import annotations
 
-import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,17 +20,15 @@ from kiosk.services.context import ServiceContext
 from kiosk.staff_app import StaffApp
 
 from support.builders import add_family
+from support.environment import umask
 from support.staff_helpers import SIZE, answer, log_in, open_household, press, text_of
 
 
 @pytest.fixture(autouse=True)
 def usual_umask() -> Iterator[None]:
     """The common 022 umask, under which a plain open() makes a world-readable file."""
-    previous = os.umask(0o022)
-    try:
+    with umask(0o022):
         yield
-    finally:
-        os.umask(previous)
 
 
 async def _issue_key(pilot: Pilot[None]) -> str:

@@ -12,6 +12,9 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
 
+from kiosk.services.views import SearchPage
+from kiosk.staff_app import StaffApp
+
 CLIENT_ADDRESS = "198.51.100.23"
 STAFF_PASSWORD = "paper lanterns over the front desk"
 ADMIN_PASSWORD = "seven quiet owls audit the ledger"
@@ -85,6 +88,21 @@ async def answer(pilot: Pilot[None], key: str, confirm: bool = True) -> None:
     assert pilot.app.screen.id == "confirm"
     await pilot.press("y" if confirm else "n")
     await settle(pilot)
+
+
+def fail_first_search(monkeypatch: pytest.MonkeyPatch, app: StaffApp, error: Exception) -> None:
+    """The console's next search raises `error`; the searches after it run as usual."""
+    assert app.services is not None
+    real_search = app.services.search
+    calls: list[str] = []
+
+    def search_failing_once(query: str, page: int = 0, page_size: int = 20) -> SearchPage:
+        calls.append(query)
+        if len(calls) == 1:
+            raise error
+        return real_search(query, page, page_size)
+
+    monkeypatch.setattr(app.services, "search", search_failing_once)
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch, owner: type,

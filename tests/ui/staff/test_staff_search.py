@@ -12,13 +12,22 @@ from kiosk.errors import ServiceUnavailable
 from kiosk.services import login
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import set_account_disabled
-from kiosk.services.views import SearchPage
 from kiosk.staff_app import StaffApp
 from screens.staff.formatting import DATABASE_DOWN
 from screens.staff.search_panel import PAGE_SIZE
 
 from support.builders import CLERK, add_account, add_family, issue_key, withdraw
-from support.staff_helpers import SIZE, log_in, press, search, settle, table_rows, text_of
+from support.staff_helpers import (
+    SIZE,
+    fail_first_search,
+    log_in,
+    open_household,
+    press,
+    search,
+    settle,
+    table_rows,
+    text_of,
+)
 
 
 @pytest.mark.parametrize("query", ["lopez", "maria", "mlopez", "ana lopez", "STU-77"])
@@ -89,11 +98,8 @@ async def test_the_household_shows_guardians_students_accounts_locks_and_keys(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
-        await search(pilot, "maria")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_household(pilot, "maria")
 
-        assert app.screen.id == "household"
         options = app.screen.query_one("#guardians", OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in
                    range(options.option_count)]
@@ -121,9 +127,7 @@ async def test_the_household_shows_guardians_students_accounts_locks_and_keys(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.id == "console"
-        await search(pilot, "rosa")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_household(pilot, "rosa")
         detail = text_of(pilot, "#guardian-detail")
         assert "active, expires 2026-09-22" in detail
         assert table_rows(pilot, "#students")[0][4] == "withdrawn"
@@ -136,9 +140,7 @@ async def test_disabled_and_inactive_accounts_are_labelled(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
-        await search(pilot, "mlopez")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_household(pilot, "mlopez")
         assert "Portal account: mlopez - disabled" in text_of(pilot, "#guardian-detail")
 
 
@@ -149,17 +151,7 @@ async def test_a_database_outage_is_explained_and_the_console_recovers(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
-        assert app.services is not None
-        real_search = app.services.search
-        calls: list[str] = []
-
-        def flaky(query: str, page: int = 0, page_size: int = 20) -> SearchPage:
-            calls.append(query)
-            if len(calls) == 1:
-                raise ServiceUnavailable()
-            return real_search(query, page, page_size)
-
-        monkeypatch.setattr(app.services, "search", flaky)
+        fail_first_search(monkeypatch, app, ServiceUnavailable())
         await search(pilot, "lopez")
         assert text_of(pilot, "#search-message") == DATABASE_DOWN
         assert app.screen.id == "console"

@@ -17,13 +17,22 @@ from textual.widgets import Button, Input
 
 from kiosk.services.context import ServiceContext
 from kiosk.services.staff import StaffServices
-from kiosk.services.views import SearchPage, StaffSession, TemporaryPassword
+from kiosk.services.views import StaffSession, TemporaryPassword
 from kiosk.staff_app import StaffApp
 from screens.staff.confirm import STILL_WORKING
 from screens.staff.login import StaffLoginScreen
 
 from support.builders import add_account
-from support.staff_helpers import SIZE, answer, log_in, open_household, search, settle, text_of
+from support.staff_helpers import (
+    SIZE,
+    answer,
+    fail_first_search,
+    log_in,
+    open_household,
+    search,
+    settle,
+    text_of,
+)
 
 SECRET = "a bug that quotes the query"
 
@@ -77,17 +86,7 @@ async def test_an_unexpected_error_in_a_search_is_a_calm_line_and_search_works_a
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
-        assert app.services is not None
-        real_search = app.services.search
-        calls: list[str] = []
-
-        def buggy_once(query: str, page: int = 0, page_size: int = 20) -> SearchPage:
-            calls.append(query)
-            if len(calls) == 1:
-                raise RuntimeError(SECRET)
-            return real_search(query, page, page_size)
-
-        monkeypatch.setattr(app.services, "search", buggy_once)
+        fail_first_search(monkeypatch, app, RuntimeError(SECRET))
         await search(pilot, "lopez")
         shown = text_of(pilot, "#search-message")
         assert shown.startswith("Something unexpected went wrong (RuntimeError)")

@@ -133,12 +133,17 @@ def test_a_typo_is_told_apart_and_not_counted_as_a_guess(ctx: ServiceContext) ->
     activation.check_key(ctx, KIOSK, issue_key(ctx, family.guardian_ids[0]))
 
 
+def _type_unknown_keys(ctx: ServiceContext, count: int) -> None:
+    """`count` well-formed keys that were never issued, each refused at the terminal."""
+    for _ in range(count):
+        with pytest.raises(KeyNotAccepted):
+            activation.check_key(ctx, KIOSK, format_key(generate_key()))
+
+
 def test_ten_bad_keys_in_ten_minutes_pause_the_terminal_for_five_minutes(
         ctx: ServiceContext, clock: FakeClock) -> None:
     good = issue_key(ctx, add_family(ctx).guardian_ids[0])
-    for _ in range(10):
-        with pytest.raises(KeyNotAccepted):
-            activation.check_key(ctx, KIOSK, format_key(generate_key()))
+    _type_unknown_keys(ctx, 10)
     with pytest.raises(ActivationPaused) as raised:
         activation.check_key(ctx, KIOSK, good)
     assert "5 minutes" in str(raised.value)
@@ -151,12 +156,9 @@ def test_ten_bad_keys_in_ten_minutes_pause_the_terminal_for_five_minutes(
 def test_bad_keys_spread_over_more_than_ten_minutes_do_not_pause(
         ctx: ServiceContext, clock: FakeClock) -> None:
     good = issue_key(ctx, add_family(ctx).guardian_ids[0])
-    for _ in range(9):
-        with pytest.raises(KeyNotAccepted):
-            activation.check_key(ctx, KIOSK, format_key(generate_key()))
+    _type_unknown_keys(ctx, 9)
     clock.advance(10 * 60 + 1)
-    with pytest.raises(KeyNotAccepted):
-        activation.check_key(ctx, KIOSK, format_key(generate_key()))
+    _type_unknown_keys(ctx, 1)
     activation.check_key(ctx, KIOSK, good)
 
 

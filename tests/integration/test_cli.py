@@ -30,6 +30,15 @@ def run(*args: str, stdin: str | None = None) -> Result:
     return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
 
 
+def run_process(home: Path, settings: dict[str, str],
+                *args: str) -> subprocess.CompletedProcess[str]:
+    """`kiosk ARGS` as a process of its own, in `home`, with a bare environment holding
+    only `settings`: a real start-up, failing as an administrator would see it."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), **settings}
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], env=env, cwd=home,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_has_help(command: str) -> None:
     result = run(command, "--help")
@@ -147,19 +156,16 @@ def test_db_backup_on_postgresql_points_to_pg_dump(postgres_server_url: str,
 
 
 def test_an_invalid_setting_is_one_line_naming_it_and_no_traceback(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-           "KIOSK_DATABASE_URL": f"sqlite:///{tmp_path}/k.db", "KIOSK_KEY_DAYS": "soon"}
-    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "audit"], env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = run_process(tmp_path, {"KIOSK_DATABASE_URL": f"sqlite:///{tmp_path}/k.db",
+                                    "KIOSK_KEY_DAYS": "soon"}, "audit")
     assert result.returncode == 1
     assert "key_days" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_an_unreachable_database_is_a_clear_refusal(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-           "KIOSK_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
-    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "unlock", "someone"], env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = run_process(
+        tmp_path, {"KIOSK_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"},
+        "unlock", "someone")
     assert result.returncode == 1
     # An administrator gets the real cause, not the parents' "temporarily unavailable".
     assert result.stderr.count("\n") == 1 and "cannot be reached" in result.stderr
@@ -198,19 +204,13 @@ def test_a_database_file_that_is_not_a_database_is_one_clear_line(
         tmp_path: Path, command: tuple[str, ...]) -> None:
     garbage = tmp_path / "kiosk.db"
     garbage.write_bytes(b"this is not an SQLite database at all" * 200)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-           "KIOSK_DATABASE_URL": f"sqlite:///{garbage}"}
-    result = subprocess.run([sys.executable, "-m", "kiosk.cli", *command], env=env,
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                            check=False)
+    result = run_process(tmp_path, {"KIOSK_DATABASE_URL": f"sqlite:///{garbage}"}, *command)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_an_sqlite_path_that_cannot_be_created_names_database_url(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-           "KIOSK_DATABASE_URL": "sqlite:////proc/no/such/kiosk.db"}
-    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "db", "upgrade"], env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = run_process(tmp_path, {"KIOSK_DATABASE_URL": "sqlite:////proc/no/such/kiosk.db"},
+                         "db", "upgrade")
     assert result.returncode == 1
     assert "database_url" in result.stderr and "Traceback" not in result.stderr

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -125,18 +125,13 @@ def test_a_key_issued_before_the_guardian_was_disabled_cannot_be_checked_or_rede
         assert uow.session.scalar(select(ActivationKey.used_at)) is None
 
 
-def test_a_guardian_disabled_in_the_roster_cannot_log_in_although_the_children_are_enrolled(
-        ctx: ServiceContext, tmp_path: Path) -> None:
+@pytest.mark.parametrize("leave_roster", [_disable_maria, _drop_maria],
+                         ids=["disabled-children-still-enrolled", "missing"])
+def test_a_guardian_disabled_in_or_missing_from_the_roster_cannot_log_in(
+        ctx: ServiceContext, tmp_path: Path,
+        leave_roster: Callable[[ServiceContext, Path], None]) -> None:
     _make_account(ctx)
-    _disable_maria(ctx, tmp_path / "disabled")
-    with pytest.raises(AccountInactive):
-        login.log_in(ctx, KIOSK, "marialopez", GOOD_PASSWORD)
-
-
-def test_a_guardian_missing_from_the_roster_cannot_log_in(
-        ctx: ServiceContext, tmp_path: Path) -> None:
-    _make_account(ctx)
-    _drop_maria(ctx, tmp_path / "dropped")
+    leave_roster(ctx, tmp_path / "roster")
     with pytest.raises(AccountInactive):
         login.log_in(ctx, KIOSK, "marialopez", GOOD_PASSWORD)
 

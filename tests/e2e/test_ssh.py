@@ -159,24 +159,15 @@ def _reset_password_in_the_console(sshd: PrivateSshd) -> str:
         time.sleep(0.5)
         child.send(STAFF_PASSWORD)
         screen.wait_for("\u2022" * len(STAFF_PASSWORD), since=mark)  # masked
-        mark = screen.mark()
-        child.send("\r")
-        screen.wait_for("Signed in as clerk (staff) from 127.0.0.1", since=mark)
-        mark = screen.mark()
-        child.send("mlopez")
-        screen.wait_for("mlopez", since=mark)
-        mark = screen.mark()
-        child.send("\r")
-        screen.wait_for("Maria Lopez", since=mark)
-        mark = screen.mark()
-        child.send("\r")
-        screen.wait_for("Portal account: mlopez", since=mark)
-        mark = screen.mark()
-        child.send("r")
-        screen.wait_for("Press Y to confirm", since=mark)
-        mark = screen.mark()
-        child.send("y")
-        screen.wait_for("Temporary password for mlopez", since=mark)
+        for keys, answer in (("\r", "Signed in as clerk (staff) from 127.0.0.1"),
+                             ("mlopez", "mlopez"),
+                             ("\r", "Maria Lopez"),
+                             ("\r", "Portal account: mlopez"),
+                             ("r", "Press Y to confirm"),
+                             ("y", "Temporary password for mlopez")):
+            mark = screen.mark()
+            child.send(keys)
+            screen.wait_for(answer, since=mark)
         temporary = screen.wait_for(TEMPORARY, since=mark).group(0)
         child.send("\x11")  # ctrl+q: quit the console, which ends the SSH session
         child.expect(pexpect.EOF, timeout=30)

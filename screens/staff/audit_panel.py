@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from kiosk.audit_records import Action, AuditEntry, AuditFilter
 from kiosk.errors import Refused
 from screens.staff.formatting import SaysFailures, when
+from screens.staff.panel import TimesPanel
 from screens.text import cell, literal
 from screens.workers import CallEnded, thread_call
 
@@ -55,7 +56,7 @@ def reference_code(text: str) -> str:
     return words[-1].upper() if words else ""
 
 
-class AuditPanel(SaysFailures, Vertical):
+class AuditPanel(SaysFailures, TimesPanel):
     """Filter by guardian, action, staff member and date; newest events first."""
 
     @dataclass
@@ -80,9 +81,7 @@ class AuditPanel(SaysFailures, Vertical):
 
     def __init__(self, services: StaffServices, zone: ZoneInfo, *,
                  id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._services = services
-        self._zone = zone
+        super().__init__(services, zone, id=id)
         self._filter = AuditFilter(limit=SHOWN_LIMIT)
         self._entries: list[AuditEntry] = []
 

@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
 from kiosk.errors import NotAllowed, RosterError, RosterSafetyLimit
 from screens.staff.confirm import ConfirmScreen
 from screens.staff.formatting import error_message
+from screens.staff.panel import ConsolePanel
 from screens.text import lines, literal
 from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 
 if TYPE_CHECKING:
     from kiosk.roster.importer import ImportSummary
-    from kiosk.services.staff import StaffServices
 
 # A refused bundle's problems shown here; `kiosk roster import --dry-run` lists 100.
 SHOWN_PROBLEMS = 20
@@ -76,7 +76,7 @@ def refusal_text(error: BaseException | None) -> str:
     return error_message(error) + "\nNothing was changed."
 
 
-class RosterPanel(Vertical):
+class RosterPanel(ConsolePanel):
     """A folder or .zip of OneRoster 1.1 CSV files; a full snapshot of the district."""
 
     @dataclass
@@ -85,10 +85,6 @@ class RosterPanel(Vertical):
 
         summary: ImportSummary
         """What changed, or would."""
-
-    def __init__(self, services: StaffServices, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._services = services
 
     def compose(self) -> ComposeResult:
         yield Static(Content(

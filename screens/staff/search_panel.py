@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 
 from kiosk.services.views import SearchPage
 from screens.staff.formatting import SaysFailures
+from screens.staff.panel import ConsolePanel
 from screens.text import cell, literal
 from screens.workers import CallEnded, thread_call
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 20
 
 
-class SearchPanel(SaysFailures, Vertical):
+class SearchPanel(SaysFailures, ConsolePanel):
     """A search box and one page of results at a time (the core pages in SQL)."""
 
     @dataclass
@@ -41,8 +42,7 @@ class SearchPanel(SaysFailures, Vertical):
         """The page."""
 
     def __init__(self, services: StaffServices, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._services = services
+        super().__init__(services, id=id)
         self._page: SearchPage | None = None
 
     def compose(self) -> ComposeResult:

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, DataTable, Static
 
 from screens.staff.formatting import SaysFailures, when
+from screens.staff.panel import TimesPanel
 from screens.text import cell, literal
 from screens.workers import CallEnded, thread_call
 
@@ -24,7 +25,7 @@ HOW_TO_CHANGE = ("Clients are added and removed on the server with "
                  "`kiosk signin client add` and `kiosk signin client remove`.")
 
 
-class SigninClientsPanel(SaysFailures, Vertical):
+class SigninClientsPanel(SaysFailures, TimesPanel):
     """Read-only. Built for administrators only, and the core checks the role again on
     every load, so an administrator demoted since login gets the refusal here. The list
     loads when the panel is first shown, not when the console opens."""
@@ -38,9 +39,7 @@ class SigninClientsPanel(SaysFailures, Vertical):
 
     def __init__(self, services: StaffServices, zone: ZoneInfo, *,
                  id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._services = services
-        self._zone = zone
+        super().__init__(services, zone, id=id)
         self._loaded = False
 
     def compose(self) -> ComposeResult:

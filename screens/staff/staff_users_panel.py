@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, DataTable, Static
 
@@ -17,6 +17,7 @@ from kiosk.services.views import StaffUserView
 from screens.staff.add_staff_user import AddStaffUserScreen
 from screens.staff.confirm import confirm_then_run
 from screens.staff.formatting import SaysFailures, when
+from screens.staff.panel import TimesPanel
 from screens.text import cell, literal
 from screens.workers import IGNORE, CallEnded, thread_call
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
 
 
-class StaffUsersPanel(SaysFailures, Vertical):
+class StaffUsersPanel(SaysFailures, TimesPanel):
     """Built for administrators only; every change is confirmed (and the core refuses
     all of it for the `staff` role anyway)."""
 
@@ -44,9 +45,7 @@ class StaffUsersPanel(SaysFailures, Vertical):
 
     def __init__(self, services: StaffServices, zone: ZoneInfo, *,
                  id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._services = services
-        self._zone = zone
+        super().__init__(services, zone, id=id)
         self._users: list[StaffUserView] = []
 
     def compose(self) -> ComposeResult:

@@ -6,6 +6,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from kiosk.app import KioskApp
+from kiosk.clock import FakeClock
 from screens.plain_text import PlainText
 
 
@@ -50,4 +51,27 @@ async def press_button(pilot: Pilot[None], selector: str) -> None:
     pilot.app.screen.query_one(selector).focus()
     await pilot.pause()
     await pilot.press("enter")
+    await settle(pilot)
+
+
+async def log_in(pilot: Pilot[None], app: KioskApp, username: str, password: str) -> None:
+    """Log in as a parent: from the welcome screen (or the login screen), type the
+    username and password and press Log in."""
+    if app.screen.id != "login":
+        await press_button(pilot, "#start-login")
+    fill(app, username=username, password=password)
+    await press_button(pilot, "#login")
+
+
+async def enter_activation_key(pilot: Pilot[None], app: KioskApp, key: str) -> None:
+    """From the welcome screen: choose "I have an activation key", type it, submit it."""
+    await press_button(pilot, "#start-activation")
+    fill(app, activation_key=key)
+    await press_button(pilot, "#submit")
+
+
+async def idle_for(pilot: Pilot[None], app: KioskApp, clock: FakeClock, seconds: float) -> None:
+    """Nobody touches the kiosk for `seconds`, then the idle timer's check runs."""
+    clock.advance(seconds=seconds)
+    app.check_inactivity()
     await settle(pilot)

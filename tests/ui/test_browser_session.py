@@ -11,7 +11,7 @@ from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
 from screens.close_kiosk_dialog import StaffExitDialog
 
-from support.kiosk_pilot import settle
+from support.kiosk_pilot import idle_for, settle
 
 AppFactory = Callable[..., KioskApp]
 VISITOR = "192.0.2.7"
@@ -45,13 +45,9 @@ async def test_a_browser_session_idle_on_welcome_for_ten_minutes_closes(
         kiosk_app: AppFactory, kiosk_ctx: ServiceContext, kiosk_clock: FakeClock) -> None:
     app = _browser_app(kiosk_ctx, kiosk_app)
     async with app.run_test(size=(80, 24)) as pilot:
-        kiosk_clock.advance(seconds=BROWSER_WELCOME_IDLE_SECONDS - 1)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, BROWSER_WELCOME_IDLE_SECONDS - 1)
         assert app.is_running
-        kiosk_clock.advance(seconds=1)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, 1)
     assert app.return_code == 0
     assert not app.is_running
 
@@ -62,9 +58,7 @@ async def test_a_browser_session_in_use_is_not_closed_after_ten_minutes(
     async with app.run_test(size=(80, 24)) as pilot:
         kiosk_clock.advance(seconds=BROWSER_WELCOME_IDLE_SECONDS - 60)
         await pilot.press("tab")  # someone is there
-        kiosk_clock.advance(seconds=120)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, 120)
         assert app.is_running
 
 
@@ -72,8 +66,6 @@ async def test_a_lobby_kiosk_idle_on_welcome_never_closes(
         kiosk_app: AppFactory, kiosk_clock: FakeClock) -> None:
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        kiosk_clock.advance(seconds=24 * 3600)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, 24 * 3600)
         assert app.is_running
         assert app.screen.id == "welcome"

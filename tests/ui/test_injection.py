@@ -12,7 +12,14 @@ from kiosk.services.context import ServiceContext
 from screens.text import clean
 
 from support.builders import GOOD_PASSWORD, add_account, add_family, issue_key
-from support.kiosk_pilot import fill, press_button, screen_text, settle, text_of
+from support.kiosk_pilot import (
+    enter_activation_key,
+    log_in,
+    press_button,
+    screen_text,
+    settle,
+    text_of,
+)
 
 AppFactory = Callable[..., KioskApp]
 OSC52 = "\x1b]52;c;SGVsbG8=\x07"
@@ -36,9 +43,7 @@ async def test_markup_in_names_shows_literally_on_the_account_screen(
                 school="[bold red]Lakeside[/]")
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await press_button(pilot, "#start-login")
-        fill(app, username="mlopez", password=GOOD_PASSWORD)
-        await press_button(pilot, "#login")
+        await log_in(pilot, app, "mlopez", GOOD_PASSWORD)
         assert app.screen.id == "account"
         shown = screen_text(app)
         assert f"{MARKUP_NAMES[0]} {MARKUP_NAMES[1]}" in shown
@@ -60,9 +65,7 @@ async def test_names_are_plain_on_the_create_account_screen(
     key = issue_key(kiosk_ctx, family.guardian_ids[0])
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await press_button(pilot, "#start-activation")
-        fill(app, activation_key=key)
-        await press_button(pilot, "#submit")
+        await enter_activation_key(pilot, app, key)
         assert app.screen.id == "create-account"
         assert "Maria]52;c;SGVsbG8= [/b]" in screen_text(app)
         assert "[TODO] Lopez" in screen_text(app)

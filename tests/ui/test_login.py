@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from textual.pilot import Pilot
+import pytest
 
 from kiosk.app import KioskApp
 from kiosk.errors import AccountInactive, LoginFailed, WrongCurrentPassword
@@ -14,18 +14,19 @@ from kiosk.services import staff
 from kiosk.services.context import ServiceContext
 
 from support.builders import CLERK, GOOD_PASSWORD, OTHER_PASSWORD, add_account
-from support.kiosk_pilot import fill, form_error, press_button, screen_text, settle, text_of
+from support.kiosk_pilot import (
+    fill,
+    form_error,
+    log_in,
+    press_button,
+    screen_text,
+    settle,
+    text_of,
+)
 
 REFERENCE = re.compile(r" Reference: [A-Z0-9]{4,8}$")
 AppFactory = Callable[..., KioskApp]
 NEW_PASSWORD = "seven tulips under a quiet bridge"
-
-
-async def log_in(pilot: Pilot[None], app: KioskApp, username: str, password: str) -> None:
-    if app.screen.id != "login":
-        await press_button(pilot, "#start-login")
-    fill(app, username=username, password=password)
-    await press_button(pilot, "#login")
 
 
 async def test_login_succeeds_and_shows_the_account(kiosk_app: AppFactory,
@@ -90,10 +91,15 @@ async def test_inactive_account(kiosk_app: AppFactory, kiosk_ctx: ServiceContext
         assert REFERENCE.search(form_error(app))
 
 
-async def test_temporary_password_forces_a_change_with_no_way_around(
-        kiosk_app: AppFactory, kiosk_ctx: ServiceContext) -> None:
+@pytest.fixture
+def temporary(kiosk_ctx: ServiceContext) -> str:
+    """The temporary password staff just gave mlopez's account (a reset)."""
     add_account(kiosk_ctx, "mlopez", GOOD_PASSWORD)
-    temporary = staff.reset_password(kiosk_ctx, CLERK, "mlopez").temporary_password
+    return staff.reset_password(kiosk_ctx, CLERK, "mlopez").temporary_password
+
+
+async def test_temporary_password_forces_a_change_with_no_way_around(
+        kiosk_app: AppFactory, temporary: str) -> None:
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, app, "mlopez", temporary)
@@ -132,9 +138,7 @@ async def test_temporary_password_forces_a_change_with_no_way_around(
 
 
 async def test_forced_change_can_be_abandoned_by_logging_out(
-        kiosk_app: AppFactory, kiosk_ctx: ServiceContext) -> None:
-    add_account(kiosk_ctx, "mlopez", GOOD_PASSWORD)
-    temporary = staff.reset_password(kiosk_ctx, CLERK, "mlopez").temporary_password
+        kiosk_app: AppFactory, temporary: str) -> None:
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, app, "mlopez", temporary)

@@ -24,7 +24,15 @@ from screens.close_kiosk_dialog import StaffExitDialog
 from screens.idle_warning import IdleWarning
 from screens.login import LoginScreen
 
-from support.kiosk_pilot import fill, form_error, press_button, screen_text, settle
+from support.kiosk_pilot import (
+    fill,
+    form_error,
+    idle_for,
+    log_in,
+    press_button,
+    screen_text,
+    settle,
+)
 
 AppFactory = Callable[..., KioskApp]
 TYPED_SECRET = "violet harbor compass 7391"
@@ -42,9 +50,7 @@ async def test_f12_during_the_countdown_replaces_it_and_activity_keeps_the_dialo
     async with app.run_test(size=(80, 24)) as pilot:
         await press_button(pilot, "#start-login")
         fill(app, username="mlopez")
-        kiosk_clock.advance(seconds=app.settings.idle_seconds + 5)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_seconds + 5)
         warning = app.screen
         assert isinstance(warning, IdleWarning)
 
@@ -58,9 +64,7 @@ async def test_f12_during_the_countdown_replaces_it_and_activity_keeps_the_dialo
         # Someone is here (F12 was a key): the next checks must leave the dialog alone.
         await pilot.press("c")
         for _ in range(3):
-            kiosk_clock.advance(seconds=1)
-            app.check_inactivity()
-            await settle(pilot)
+            await idle_for(pilot, app, kiosk_clock, 1)
         assert isinstance(app.screen, StaffExitDialog)
         assert _stack(app) == ["login", "staff-exit"]
         assert app.screen.query_one("#staff-username", Input).value == "c"
@@ -80,9 +84,7 @@ async def test_a_countdown_over_the_staff_dialog_closes_alone_on_activity(
         await press_button(pilot, "#start-login")
         await pilot.press("f12")
         await settle(pilot)
-        kiosk_clock.advance(seconds=app.settings.idle_seconds + 5)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_seconds + 5)
         assert _stack(app) == ["login", "staff-exit", "idle-warning"]
 
         await pilot.press("space")
@@ -92,13 +94,9 @@ async def test_a_countdown_over_the_staff_dialog_closes_alone_on_activity(
         assert app.idle_warning is None
 
         # Left alone again, the countdown comes back and then wipes everything.
-        kiosk_clock.advance(seconds=app.settings.idle_seconds + 5)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_seconds + 5)
         assert isinstance(app.screen, IdleWarning)
-        kiosk_clock.advance(seconds=app.settings.idle_warning_seconds)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_warning_seconds)
         assert _stack(app) == ["welcome"]
 
 
@@ -110,13 +108,9 @@ async def test_a_timeout_on_a_changed_welcome_screen_gives_a_fresh_one(
         await press_button(pilot, "#language")
         await press_button(pilot, "#contrast")
         old_welcome = app.screen
-        kiosk_clock.advance(seconds=app.settings.idle_seconds)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_seconds)
         assert isinstance(app.screen, IdleWarning)
-        kiosk_clock.advance(seconds=app.settings.idle_warning_seconds)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_warning_seconds)
 
         assert app.is_running
         assert _stack(app) == ["welcome"]
@@ -248,9 +242,7 @@ async def test_a_failing_service_call_is_still_a_form_error_not_a_restart(
             raise RuntimeError(TYPED_SECRET)
 
         services.log_in = broken  # type: ignore[method-assign,assignment]
-        await press_button(pilot, "#start-login")
-        fill(app, username="mlopez", password=TYPED_SECRET)
-        await press_button(pilot, "#login")
+        await log_in(pilot, app, "mlopez", TYPED_SECRET)
 
         assert app.screen.id == "login"
         assert form_error(app) == KioskError().text(app.screen_context().translate)

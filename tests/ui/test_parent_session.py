@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.pilot import Pilot
+
 from kiosk.app import KioskApp
 from kiosk.clock import FakeClock
 from kiosk.parent_session import ParentSession
@@ -12,7 +14,7 @@ from kiosk.services.views import AccountView, KeyCheck
 from screens.account import AccountScreen
 
 from support.builders import GOOD_PASSWORD, add_account, add_family, issue_key
-from support.kiosk_pilot import fill, press_button, settle
+from support.kiosk_pilot import enter_activation_key, fill, idle_for, log_in, press_button
 
 AppFactory = Callable[..., KioskApp]
 
@@ -23,13 +25,9 @@ def _holds_parent_data(owner: object) -> list[str]:
             if isinstance(value, (AccountView, KeyCheck))]
 
 
-async def _time_out(pilot: object, app: KioskApp, clock: FakeClock) -> None:
-    clock.advance(seconds=app.settings.idle_seconds)
-    app.check_inactivity()
-    await settle(pilot)  # type: ignore[arg-type]
-    clock.advance(seconds=app.settings.idle_warning_seconds)
-    app.check_inactivity()
-    await settle(pilot)  # type: ignore[arg-type]
+async def _time_out(pilot: Pilot[None], app: KioskApp, clock: FakeClock) -> None:
+    await idle_for(pilot, app, clock, app.settings.idle_seconds)
+    await idle_for(pilot, app, clock, app.settings.idle_warning_seconds)
 
 
 async def test_the_wipe_leaves_a_fresh_parent_session(
@@ -39,9 +37,7 @@ async def test_the_wipe_leaves_a_fresh_parent_session(
     async with app.run_test(size=(80, 24)) as pilot:
         await press_button(pilot, "#language")
         await press_button(pilot, "#contrast")
-        await press_button(pilot, "#start-login")
-        fill(app, username="mlopez", password=GOOD_PASSWORD)
-        await press_button(pilot, "#login")
+        await log_in(pilot, app, "mlopez", GOOD_PASSWORD)
         assert app.screen.id == "account"
         previous = app.session
         assert previous != ParentSession()
@@ -62,9 +58,7 @@ async def test_the_account_screen_shows_the_account_its_event_carried(
     account = add_account(kiosk_ctx, "mlopez", GOOD_PASSWORD)
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await press_button(pilot, "#start-login")
-        fill(app, username="mlopez", password=GOOD_PASSWORD)
-        await press_button(pilot, "#login")
+        await log_in(pilot, app, "mlopez", GOOD_PASSWORD)
         await press_button(pilot, "#change-password")
         assert app.screen.id == "change-password"
         assert _holds_parent_data(app) == []  # the app keeps no copy of it
@@ -79,9 +73,7 @@ async def test_no_secret_reaches_the_session_or_its_repr(
     key = issue_key(kiosk_ctx, add_family(kiosk_ctx).guardian_ids[0])
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await press_button(pilot, "#start-activation")
-        fill(app, activation_key=key)
-        await press_button(pilot, "#submit")
+        await enter_activation_key(pilot, app, key)
         assert app.screen.id == "create-account"
         fill(app, username="mlopez", password=GOOD_PASSWORD, verify_password=GOOD_PASSWORD)
         await press_button(pilot, "#create-account")

@@ -21,7 +21,14 @@ from support.builders import (
     issue_key,
     make_context,
 )
-from support.kiosk_pilot import fill, form_error, press_button, settle
+from support.kiosk_pilot import (
+    enter_activation_key,
+    fill,
+    form_error,
+    log_in,
+    press_button,
+    settle,
+)
 
 AppFactory = Callable[..., KioskApp]
 
@@ -33,9 +40,7 @@ async def test_create_account_shows_exactly_the_services_checklist(
         activation.create_account(kiosk_ctx, KIOSK, key, "1234", "short", "shorter")
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await press_button(pilot, "#start-activation")
-        fill(app, activation_key=key)
-        await press_button(pilot, "#submit")
+        await enter_activation_key(pilot, app, key)
         assert app.screen.id == "create-account"
         fill(app, username="1234", password="short", verify_password="shorter")
         await press_button(pilot, "#create-account")
@@ -56,9 +61,7 @@ async def test_change_password_shows_exactly_the_services_checklist_translated(
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await press_button(pilot, "#language")
-        await press_button(pilot, "#start-login")
-        fill(app, username="mlopez", password=GOOD_PASSWORD)
-        await press_button(pilot, "#login")
+        await log_in(pilot, app, "mlopez", GOOD_PASSWORD)
         await press_button(pilot, "#change-password")
         assert app.screen.id == "change-password"
         fill(app, current_password=GOOD_PASSWORD, new_password=GOOD_PASSWORD,

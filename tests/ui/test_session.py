@@ -22,7 +22,17 @@ from screens.close_kiosk_dialog import StaffExitDialog
 from screens.idle_warning import IdleWarning
 
 from support.builders import CLERK, GOOD_PASSWORD, add_account, add_family, issue_key
-from support.kiosk_pilot import fill, form_error, press_button, screen_text, settle, text_of
+from support.kiosk_pilot import (
+    enter_activation_key,
+    fill,
+    form_error,
+    idle_for,
+    log_in,
+    press_button,
+    screen_text,
+    settle,
+    text_of,
+)
 
 AppFactory = Callable[..., KioskApp]
 
@@ -36,9 +46,7 @@ async def test_idle_timeout_warns_then_wipes_everything(
         await press_button(pilot, "#contrast")
         assert app.session.language == "es"
         assert app.session.high_contrast
-        await press_button(pilot, "#start-login")
-        fill(app, username="mlopez", password=GOOD_PASSWORD)
-        await press_button(pilot, "#login")
+        await log_in(pilot, app, "mlopez", GOOD_PASSWORD)
         assert app.screen.id == "account"
         await press_button(pilot, "#change-password")
         fill(app, current_password=GOOD_PASSWORD, new_password="half typed secret")
@@ -48,25 +56,17 @@ async def test_idle_timeout_warns_then_wipes_everything(
         old_screen = app.screen
         idle, warning = app.settings.idle_seconds, app.settings.idle_warning_seconds
 
-        kiosk_clock.advance(seconds=idle - 1)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, idle - 1)
         assert app.screen is old_screen  # not yet
 
-        kiosk_clock.advance(seconds=1)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, 1)
         assert isinstance(app.screen, IdleWarning)
         assert f" {warning} " in text_of(app, "#countdown")
         assert app.screen.query_one("#still-here", Button)
-        kiosk_clock.advance(seconds=warning - 5)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, warning - 5)
         assert " 5 " in text_of(app, "#countdown")
 
-        kiosk_clock.advance(seconds=5)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, 5)
         assert app.screen.id == "welcome"
         assert app.flow_state is State.WELCOME
         assert len(app.screen_stack) == 1
@@ -91,9 +91,7 @@ async def test_any_key_during_the_countdown_keeps_the_session(
     async with app.run_test(size=(80, 24)) as pilot:
         await press_button(pilot, "#start-login")
         fill(app, username="mlopez")
-        kiosk_clock.advance(seconds=app.settings.idle_seconds + 5)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_seconds + 5)
         assert isinstance(app.screen, IdleWarning)
         await pilot.press("space")
         app.check_inactivity()
@@ -106,9 +104,7 @@ async def test_pristine_welcome_is_left_alone(kiosk_app: AppFactory,
                                               kiosk_clock: FakeClock) -> None:
     app = kiosk_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        kiosk_clock.advance(seconds=10_000)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, 10_000)
         assert app.screen.id == "welcome"
         assert app.idle_warning is None
 
@@ -183,9 +179,7 @@ async def test_spanish_everywhere_after_the_switch(kiosk_app: AppFactory) -> Non
         assert str(app.screen.query_one("#language", Button).label) == "English"
         assert spanish("I have an activation key") in str(
             app.screen.query_one("#start-activation", Button).label)
-        await press_button(pilot, "#start-activation")
-        fill(app, activation_key="7KQ2M-XR4TB-9HCJD-0WNEA-6PV3G")
-        await press_button(pilot, "#submit")
+        await enter_activation_key(pilot, app, "7KQ2M-XR4TB-9HCJD-0WNEA-6PV3G")
         assert form_error(app) == spanish(KeyTypo.message) != KeyTypo.message
         assert spanish("Activate your account") in screen_text(app)
 

@@ -35,7 +35,7 @@ from support.builders import (
     issue_key,
     make_context,
 )
-from support.kiosk_pilot import press_button, settle, type_text
+from support.kiosk_pilot import idle_for, press_button, settle, type_text
 from support.migrated import migrated_sqlite_url
 
 AppFactory = Callable[..., KioskApp]
@@ -355,12 +355,8 @@ async def test_the_idle_countdown_is_spoken(kiosk_app: AppFactory, kiosk_clock: 
         await settle(pilot)
         await pilot.press("f1")
         await press_button(pilot, "#start-login")
-        kiosk_clock.advance(seconds=app.settings.idle_seconds + 1)
-        app.check_inactivity()
-        await settle(pilot)
-        kiosk_clock.advance(seconds=app.settings.idle_warning_seconds - 11)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_seconds + 1)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_warning_seconds - 11)
         await all_said(app)
     said = [text for _, text in utterances(folder)]
     assert said[-2].startswith("Are you still there?")
@@ -379,8 +375,6 @@ async def test_speech_on_at_start_without_espeak_says_so_and_leaves_welcome_idle
         await settle(pilot)
         assert not app.session.speech_on
         assert any("Reading aloud is not available" in notice for notice in notices(app))
-        kiosk_clock.advance(seconds=app.settings.idle_seconds + 1)
-        app.check_inactivity()
-        await settle(pilot)
+        await idle_for(pilot, app, kiosk_clock, app.settings.idle_seconds + 1)
         assert app.idle_warning is None  # nothing of a parent to wipe: no countdown
         assert app.screen.id == "welcome"

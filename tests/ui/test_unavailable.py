@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from kiosk.app import KioskApp
 from kiosk.clock import FakeClock
@@ -20,15 +19,16 @@ from screens import unavailable
 from screens.unavailable import UnavailableScreen
 
 from support.builders import GOOD_PASSWORD, add_account, add_family, issue_key, make_context
-from support.kiosk_pilot import fill, press_button, screen_text, settle
+from support.kiosk_pilot import (
+    enter_activation_key,
+    fill,
+    log_in,
+    press_button,
+    screen_text,
+    settle,
+)
 
 AppFactory = Callable[..., KioskApp]
-
-
-async def log_in(pilot: Pilot[None], app: KioskApp, username: str, password: str) -> None:
-    await press_button(pilot, "#start-login")
-    fill(app, username=username, password=password)
-    await press_button(pilot, "#login")
 
 
 async def test_missing_database_shows_a_calm_screen_and_recovers(tmp_path: Path) -> None:
@@ -97,9 +97,7 @@ async def test_an_outage_during_creation_burns_no_key(kiosk_ctx: ServiceContext)
     app = KioskApp(services=services)
     async with app.run_test(size=(80, 24)) as pilot:
         for attempt in ("first", "second"):
-            await press_button(pilot, "#start-activation")
-            fill(app, activation_key=key)
-            await press_button(pilot, "#submit")
+            await enter_activation_key(pilot, app, key)
             assert app.screen.id == "create-account", attempt
             fill(app, username="mlopez", password=GOOD_PASSWORD, verify_password=GOOD_PASSWORD)
             await settle(pilot)

@@ -52,6 +52,15 @@ def doctor(*args: str) -> Result:
                               catch_exceptions=False)
 
 
+def doctor_fails_naming(*phrases: str) -> str:
+    """The doctor's report, after checking that it failed and names every phrase."""
+    result = doctor()
+    assert result.exit_code == 1, result.output
+    for phrase in phrases:
+        assert phrase in result.output
+    return result.output
+
+
 def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
@@ -83,10 +92,8 @@ def test_doctor_over_tls_with_the_ca_passes(setup: pytest.MonkeyPatch,
 def test_doctor_names_a_missing_ca_certificate(setup: pytest.MonkeyPatch,
                                                tls_server: TlsPostgresServer) -> None:
     setup.setenv("KIOSK_DATABASE_URL", tls_server.url_with(password=PASSWORD))
-    result = doctor()
-    assert result.exit_code == 1
-    assert "CA certificate" in result.output and "root.crt" in result.output
-    assert "not set up" not in result.output
+    output = doctor_fails_naming("CA certificate", "root.crt")
+    assert "not set up" not in output
 
 
 @pytest.mark.postgres
@@ -94,69 +101,52 @@ def test_doctor_names_a_wrong_password(setup: pytest.MonkeyPatch,
                                        tls_server: TlsPostgresServer) -> None:
     setup.setenv("KIOSK_DATABASE_URL", tls_server.url_with(password="not-the-password",
                                                            ca_file=tls_server.ca_file))
-    result = doctor()
-    assert result.exit_code == 1
-    assert "refused the password" in result.output
-    assert "not-the-password" not in result.output
+    output = doctor_fails_naming("refused the password")
+    assert "not-the-password" not in output
 
 
 def test_doctor_names_a_missing_role(setup: pytest.MonkeyPatch, migrated_url: str) -> None:
     url = make_url(migrated_url).set(username="kiosk_nobody")
     setup.setenv("KIOSK_DATABASE_URL", url.render_as_string(hide_password=False))
-    result = doctor()
-    assert result.exit_code == 1
-    assert "refused this role" in result.output and "kiosk db roles" in result.output
+    doctor_fails_naming("refused this role", "kiosk db roles")
 
 
 def test_doctor_names_a_server_that_is_down(setup: pytest.MonkeyPatch) -> None:
     setup.setenv("KIOSK_DATABASE_URL", f"postgresql://kiosk@127.0.0.1:{free_port()}/kiosk")
-    result = doctor()
-    assert result.exit_code == 1
-    assert "cannot be reached" in result.output and "PostgreSQL is running" in result.output
+    doctor_fails_naming("cannot be reached", "PostgreSQL is running")
 
 
 def test_doctor_names_a_schema_behind_this_kiosk(setup: pytest.MonkeyPatch,
                                                  postgres_server_url: str) -> None:
     setup.setenv("KIOSK_DATABASE_URL", _migrated(create_database(postgres_server_url), "0002"))
-    result = doctor()
-    assert result.exit_code == 1
-    assert "behind this kiosk" in result.output and "kiosk db upgrade" in result.output
+    doctor_fails_naming("behind this kiosk", "kiosk db upgrade")
 
 
 def test_doctor_names_a_schema_ahead_of_this_kiosk(setup: pytest.MonkeyPatch,
                                                    migrated_url: str) -> None:
     _make_newer(migrated_url)
     setup.setenv("KIOSK_DATABASE_URL", migrated_url)
-    result = doctor()
-    assert result.exit_code == 1
-    assert "this kiosk is older than the database" in result.output
-    assert "upgrade the kiosk" in result.output
+    doctor_fails_naming("this kiosk is older than the database", "upgrade the kiosk")
 
 
 def test_doctor_names_a_missing_schema(setup: pytest.MonkeyPatch,
                                        postgres_server_url: str) -> None:
     setup.setenv("KIOSK_DATABASE_URL", create_database(postgres_server_url))
-    result = doctor()
-    assert result.exit_code == 1
-    assert "no kiosk schema yet" in result.output and "kiosk db upgrade" in result.output
+    doctor_fails_naming("no kiosk schema yet", "kiosk db upgrade")
 
 
 def test_doctor_names_unset_district_settings(setup: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in DISTRICT:
         setup.delenv(name)
     setup.setenv("KIOSK_DATABASE_URL", _migrated(f"sqlite:///{tmp_path}/db/kiosk.db"))
-    result = doctor()
-    assert result.exit_code == 1
-    assert "district settings are not set" in result.output
-    assert "district_name, district_id, portal_url" in result.output
+    doctor_fails_naming("district settings are not set",
+                        "district_name, district_id, portal_url")
 
 
 def test_doctor_names_an_unreadable_settings_file(setup: pytest.MonkeyPatch,
                                                   tmp_path: Path) -> None:
     setup.setenv("KIOSK_CONFIG", str(tmp_path / "missing.toml"))
-    result = doctor()
-    assert result.exit_code == 1
-    assert "missing.toml" in result.output
+    doctor_fails_naming("missing.toml")
 
 
 def test_a_database_file_open_to_others_fails_the_file_mode_check(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ a pipe, so the test in the parent process makes every assertion.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
@@ -218,6 +219,21 @@ def _attempt(ctx: ServiceContext, hashing: CountingHashing, kind: str, username:
     outcome["dummy_verifies"] = hashing.dummy_verifies
 
 
+@contextmanager
+def _reported(ctx: ServiceContext, outcome: dict[str, Any],
+              report: Callable[[dict[str, Any]], None]) -> Iterator[None]:
+    """Runs the block; an error in it becomes the outcome's "error" result with its chain.
+    Whatever happened, the connections are closed and `report` sends the outcome."""
+    try:
+        yield
+    except BaseException as error:
+        outcome["result"] = "error"
+        outcome["chain"] = describe(error)
+    finally:
+        ctx.database.dispose()
+        report(outcome)
+
+
 def guess_login(url: str, label: str, kind: str, username: str, password: str,
                 barrier: Barrier, results: Queue[dict[str, Any]]) -> None:
     """Wait for every sibling, then make one login attempt ("parent" or "staff")."""
@@ -225,16 +241,10 @@ def guess_login(url: str, label: str, kind: str, username: str, password: str,
                                "detail": None, "chain": [], "verifies": 0,
                                "dummy_verifies": 0}
     ctx, hashing = _counting_context(url)
-    try:
+    with _reported(ctx, outcome, results.put):
         _warm_up(ctx)
         barrier.wait(BARRIER_TIMEOUT)
         _attempt(ctx, hashing, kind, username, password, outcome)
-    except BaseException as error:
-        outcome["result"] = "error"
-        outcome["chain"] = describe(error)
-    finally:
-        ctx.database.dispose()
-        results.put(outcome)
 
 
 def guess_login_after_read(url: str, kind: str, username: str, password: str,
@@ -260,19 +270,16 @@ def guess_login_after_read(url: str, kind: str, username: str, password: str,
             conn.send(("paused", table))
             conn.recv()
 
-    try:
+    def send_done(outcome: dict[str, Any]) -> None:
+        conn.send(("done", outcome))
+        conn.close()
+
+    with _reported(ctx, outcome, send_done):
         _warm_up(ctx)
         event.listen(ctx.database.engine, "after_cursor_execute", pause_after_the_account_read)
         _attempt(ctx, hashing, kind, username, password, outcome)
         if not paused:
             outcome["chain"].append("the account was never read")
-    except BaseException as error:
-        outcome["result"] = "error"
-        outcome["chain"] = describe(error)
-    finally:
-        ctx.database.dispose()
-        conn.send(("done", outcome))
-        conn.close()
 
 
 # --- a process's first login, timed ----------------------------------------------------
@@ -288,7 +295,7 @@ def time_first_login(url: str, username: str, password: str,
     outcome: dict[str, Any] = {"username": username, "seconds": None, "result": None,
                                "chain": []}
     ctx = ServiceContext.from_settings(Settings(database_url=url))
-    try:
+    with _reported(ctx, outcome, results.put):
         _warm_up(ctx)
         start = time.perf_counter()
         try:
@@ -297,12 +304,6 @@ def time_first_login(url: str, username: str, password: str,
         except LoginFailed:
             outcome["result"] = "LoginFailed"
         outcome["seconds"] = time.perf_counter() - start
-    except BaseException as error:
-        outcome["result"] = "error"
-        outcome["chain"] = describe(error)
-    finally:
-        ctx.database.dispose()
-        results.put(outcome)
 
 
 # --- two writers on one database ------------------------------------------------------

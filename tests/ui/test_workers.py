@@ -17,6 +17,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
@@ -87,6 +88,12 @@ class CallerApp(App[None]):
         yield Holder()
 
 
+async def _calls_ended(pilot: Pilot[None]) -> None:
+    """Wait until every call has ended and the message it sent has been handled."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def worker_states(states: list[WorkerState]) -> Callable[[Message], None]:
     def hook(message: Message) -> None:
         if isinstance(message, Worker.StateChanged):
@@ -100,8 +107,7 @@ async def test_a_result_comes_back_as_the_typed_message() -> None:
     async with app.run_test() as pilot:
         caller = app.query_one(Caller)
         caller.replacing("hello")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _calls_ended(pilot)
         assert caller.ended == [Caller.Answered("hello")]
 
 
@@ -113,14 +119,12 @@ async def test_a_second_start_while_a_call_runs_starts_no_second_call() -> None:
         assert caller.ignoring("first") is not None
         assert caller.ignoring("second") is None
         caller.release["first"].set()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _calls_ended(pilot)
         assert caller.calls == ["first"]
         assert caller.ended == [Caller.Answered("first")]
         # Once it has ended, the group takes a call again.
         assert caller.ignoring("third") is not None
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _calls_ended(pilot)
         assert caller.ended[-1] == Caller.Answered("third")
 
 
@@ -155,16 +159,14 @@ async def test_an_unexpected_error_is_call_failed_logged_by_type_and_no_worker_f
     async with app.run_test(message_hook=worker_states(states)) as pilot:
         caller = app.query_one(Caller)
         caller.ignoring("raise:boom")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _calls_ended(pilot)
         [failed] = caller.ended
         assert isinstance(failed, CallFailed)
         assert failed.group == "ignore"
         assert isinstance(failed.error, RuntimeError)
         # The screen is still usable: the next call of the group runs and answers.
         caller.ignoring("fine")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _calls_ended(pilot)
         assert caller.ended[-1] == Caller.Answered("fine")
     assert WorkerState.ERROR not in states
     assert WorkerState.SUCCESS in states
@@ -181,8 +183,7 @@ async def test_a_domain_error_keeps_its_message_and_is_not_logged(
     async with app.run_test() as pilot:
         caller = app.query_one(Caller)
         caller.replacing("refuse:it")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _calls_ended(pilot)
         [failed] = caller.ended
         assert isinstance(failed, CallFailed)
         assert isinstance(failed.error, KioskError)
@@ -196,7 +197,6 @@ async def test_a_calls_message_reaches_only_the_node_that_started_it() -> None:
         caller = app.query_one(Caller)
         caller.replacing("hello")
         caller.ignoring("raise:boom")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _calls_ended(pilot)
         assert len(caller.ended) == 2
         assert app.query_one(Holder).heard == []

@@ -53,9 +53,9 @@ class ActivateScreen(FormScreen):
                               "matter."), classes="lead")
             yield PlainText(_("Or scan the code on your letter."), id="scan-hint",
                             classes="hint")
-            yield PlainText(_("Activation key"), classes="label")
-            yield KioskInput(placeholder="XXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
-                             id="activation-key", max_length=KEY_INPUT_MAX)
+            yield from self.labelled(_("Activation key"), KioskInput(
+                placeholder="XXXXX-XXXXX-XXXXX-XXXXX-XXXXX", id="activation-key",
+                max_length=KEY_INPUT_MAX))
             yield PlainText(self._progress_text(""), id="key-progress", classes="hint")
             yield self.refused_note()
             yield self.form_error()

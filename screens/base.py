@@ -16,7 +16,7 @@ screen moves the focus is said again with the field, so the focus does not cut i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -70,6 +70,7 @@ class KioskScreen(Screen[None], inherit_bindings=False):
         self.announced = False  # the entry utterance has been said
         self._error_utterance = ""
         self._error_spoken_at = 0.0
+        self._field_labels: dict[str, str] = {}
 
     @property
     def translate(self) -> Translate:
@@ -84,9 +85,15 @@ class KioskScreen(Screen[None], inherit_bindings=False):
         """The screen's title and what to do (each screen says its own)."""
         return ""
 
+    def labelled(self, label: str, field: Input) -> Iterator[Widget]:
+        """A field under its label; speech names the field by the same label."""
+        self._field_labels[field.id or ""] = label
+        yield PlainText(label, classes="label")
+        yield field
+
     def field_label(self, field: Input) -> str:
-        """The label a field has on the screen (each form names its own)."""
-        return field.id or ""
+        """The label the field was composed with (`labelled`), else its id."""
+        return self._field_labels.get(field.id or "", field.id or "")
 
     def field_state(self, field: Input) -> speech.FieldState:
         return speech.FieldState(label=self.field_label(field), value=field.value,

@@ -45,15 +45,12 @@ class ChangePasswordScreen(PasswordFormScreen):
                 current_label = _("Current password")
             with Horizontal(classes="columns"):
                 with Vertical(classes="fields"):
-                    yield PlainText(current_label, classes="label")
-                    yield KioskInput(id="current-password", password=True,
-                                     max_length=PASSWORD_INPUT_MAX)
-                    yield PlainText(_("New password"), classes="label")
-                    yield KioskInput(id="new-password", password=True,
-                                     max_length=PASSWORD_INPUT_MAX)
-                    yield PlainText(_("Verify new password"), classes="label")
-                    yield KioskInput(id="verify-password", password=True,
-                                     max_length=PASSWORD_INPUT_MAX)
+                    yield from self.labelled(current_label, KioskInput(
+                        id="current-password", password=True, max_length=PASSWORD_INPUT_MAX))
+                    yield from self.labelled(_("New password"), KioskInput(
+                        id="new-password", password=True, max_length=PASSWORD_INPUT_MAX))
+                    yield from self.labelled(_("Verify new password"), KioskInput(
+                        id="verify-password", password=True, max_length=PASSWORD_INPUT_MAX))
                 with Vertical(classes="help"):
                     yield from self.password_widgets()
             yield self.refused_note()
@@ -73,14 +70,6 @@ class ChangePasswordScreen(PasswordFormScreen):
 
     def entry_utterance(self) -> str:
         return speech.change_password_entered(self.translate, forced=self.forced)
-
-    def field_label(self, field: Input) -> str:
-        _ = self.translate
-        current = _("Current password (the temporary one)") if self.forced else _(
-            "Current password")
-        labels = {"current-password": current, "new-password": _("New password"),
-                  "verify-password": _("Verify new password")}
-        return labels.get(field.id or "", super().field_label(field))
 
     def unmet_rules_intro(self) -> str:
         _ = self.translate

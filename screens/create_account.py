@@ -42,13 +42,12 @@ class CreateAccountScreen(PasswordFormScreen):
                             classes="students")
             with Horizontal(classes="columns"):
                 with Vertical(classes="fields"):
-                    yield PlainText(_("Username"), classes="label")
-                    yield KioskInput(id="username", max_length=USERNAME_INPUT_MAX)
-                    yield PlainText(_("Password"), classes="label")
-                    yield KioskInput(id="password", password=True, max_length=PASSWORD_INPUT_MAX)
-                    yield PlainText(_("Verify password"), classes="label")
-                    yield KioskInput(id="verify-password", password=True,
-                                     max_length=PASSWORD_INPUT_MAX)
+                    yield from self.labelled(_("Username"), KioskInput(
+                        id="username", max_length=USERNAME_INPUT_MAX))
+                    yield from self.labelled(_("Password"), KioskInput(
+                        id="password", password=True, max_length=PASSWORD_INPUT_MAX))
+                    yield from self.labelled(_("Verify password"), KioskInput(
+                        id="verify-password", password=True, max_length=PASSWORD_INPUT_MAX))
                 with Vertical(classes="help"):
                     yield self.username_checklist()
                     yield from self.password_widgets()
@@ -67,12 +66,6 @@ class CreateAccountScreen(PasswordFormScreen):
 
     def entry_utterance(self) -> str:
         return speech.create_account_entered(self.translate, self.key_check)
-
-    def field_label(self, field: Input) -> str:
-        _ = self.translate
-        labels = {"username": _("Username"), "password": _("Password"),
-                  "verify-password": _("Verify password")}
-        return labels.get(field.id or "", super().field_label(field))
 
     def unmet_rules_intro(self) -> str:
         _ = self.translate

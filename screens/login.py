@@ -32,10 +32,10 @@ class LoginScreen(FormScreen):
             yield PlainText(_("Type the username and password you chose when you activated "
                               "your account. If the front desk gave you a temporary password, "
                               "type that one."), classes="lead")
-            yield PlainText(_("Username"), classes="label")
-            yield KioskInput(id="username", max_length=USERNAME_INPUT_MAX)
-            yield PlainText(_("Password"), classes="label")
-            yield KioskInput(id="password", password=True, max_length=PASSWORD_INPUT_MAX)
+            yield from self.labelled(_("Username"),
+                                     KioskInput(id="username", max_length=USERNAME_INPUT_MAX))
+            yield from self.labelled(_("Password"), KioskInput(
+                id="password", password=True, max_length=PASSWORD_INPUT_MAX))
             yield self.refused_note()
             yield self.form_error()
             yield self.busy_line()
@@ -51,11 +51,6 @@ class LoginScreen(FormScreen):
 
     def entry_utterance(self) -> str:
         return speech.login_entered(self.translate)
-
-    def field_label(self, field: Input) -> str:
-        _ = self.translate
-        labels = {"username": _("Username"), "password": _("Password")}
-        return labels.get(field.id or "", super().field_label(field))
 
     @on(Input.Submitted, "#username")
     def _to_password(self) -> None:

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import events
 from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Static, TabbedContent
 
 from kiosk.services.views import SearchPage
 from kiosk.staff_app import StaffApp
@@ -65,6 +65,30 @@ async def press(pilot: Pilot[None], selector: str) -> None:
     """
     pilot.app.screen.query_one(selector, Button).press()
     await settle(pilot)
+
+
+async def press_and_confirm(pilot: Pilot[None], selector: str) -> None:
+    """Press a button that asks first, then answer the confirmation with Y."""
+    await press(pilot, selector)
+    assert pilot.app.screen.id == "confirm"
+    await pilot.press("y")
+    await settle(pilot)
+
+
+async def open_tab(pilot: Pilot[None], tab: str) -> None:
+    """Show the console's tab whose pane id is `tab`."""
+    pilot.app.screen.query_one("#tabs", TabbedContent).active = tab
+    await settle(pilot)
+
+
+async def open_roster_tab(pilot: Pilot[None], path: str | Path, *,
+                          dry_run: bool | None = None) -> None:
+    """Show the roster tab and type `path`; `dry_run` sets the checkbox (None: as it is)."""
+    await open_tab(pilot, "tab-roster")
+    screen = pilot.app.screen
+    screen.query_one("#roster-path", Input).value = str(path)
+    if dry_run is not None:
+        screen.query_one("#roster-dry-run", Checkbox).value = dry_run
 
 
 async def search(pilot: Pilot[None], query: str) -> None:

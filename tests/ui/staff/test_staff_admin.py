@@ -31,32 +31,22 @@ from support.staff_helpers import (
     STAFF_PASSWORD,
     count_calls,
     log_in,
+    open_roster_tab,
+    open_tab,
     press,
+    press_and_confirm,
     search,
-    settle,
     table_rows,
     text_of,
     write_roster,
 )
 
 NEW_PASSWORD = "a lighthouse keeper counts the waves"
-async def _tab(pilot: Pilot[None], tab: str) -> None:
-    pilot.app.screen.query_one("#tabs", TabbedContent).active = tab
-    await settle(pilot)
-
-
 async def _choose_staff_row(pilot: Pilot[None], username: str) -> None:
     rows = table_rows(pilot, "#staff-table")
     index = [row[0] for row in rows].index(username)
     pilot.app.screen.query_one("#staff-table", DataTable).move_cursor(row=index)
     await pilot.pause()
-
-
-async def _confirm(pilot: Pilot[None], button: str) -> None:
-    await press(pilot, button)
-    assert pilot.app.screen.id == "confirm"
-    await pilot.press("y")
-    await settle(pilot)
 
 
 def _login_fails(ctx: ServiceContext, username: str, password: str) -> bool:
@@ -72,7 +62,7 @@ async def test_an_admin_sees_and_adds_staff_users(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "boss", ADMIN_PASSWORD)
-        await _tab(pilot, "tab-staff")
+        await open_tab(pilot, "tab-staff")
         assert [row[:3] for row in table_rows(pilot, "#staff-table")] == [
             ["boss", "admin", "enabled"], ["clerk", "staff", "enabled"]]
 
@@ -87,14 +77,14 @@ async def test_an_admin_sees_and_adds_staff_users(
 
         screen.query_one("#new-password", Input).value = "short"
         screen.query_one("#new-password-verify", Input).value = "short"
-        await _confirm(pilot, "#add")
+        await press_and_confirm(pilot, "#add")
         assert app.screen.id == "add-staff-user"
         assert text_of(pilot, "#form-error") != ""
 
         screen.query_one("#new-password", Input).value = NEW_PASSWORD
         screen.query_one("#new-password-verify", Input).value = NEW_PASSWORD
         screen.query_one("#new-role", Select).value = "admin"
-        await _confirm(pilot, "#add")
+        await press_and_confirm(pilot, "#add")
         assert app.screen.id == "console"
         assert "frontdesk was added as admin." in text_of(pilot, "#staff-message")
         assert ["frontdesk", "admin", "enabled"] in [r[:3] for r in
@@ -110,17 +100,17 @@ async def test_an_admin_disables_promotes_and_unlocks_staff(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "boss", ADMIN_PASSWORD)
-        await _tab(pilot, "tab-staff")
+        await open_tab(pilot, "tab-staff")
 
         await _choose_staff_row(pilot, "clerk")
-        await _confirm(pilot, "#staff-toggle-disabled")
+        await press_and_confirm(pilot, "#staff-toggle-disabled")
         assert "clerk is now staff, disabled." in text_of(pilot, "#staff-message")
         assert _login_fails(ctx, "clerk", STAFF_PASSWORD)
 
         await _choose_staff_row(pilot, "clerk")
-        await _confirm(pilot, "#staff-toggle-disabled")
+        await press_and_confirm(pilot, "#staff-toggle-disabled")
         await _choose_staff_row(pilot, "clerk")
-        await _confirm(pilot, "#staff-toggle-role")
+        await press_and_confirm(pilot, "#staff-toggle-role")
         assert "clerk is now admin, enabled." in text_of(pilot, "#staff-message")
         assert staff_log_in(ctx, CLERK, "clerk", STAFF_PASSWORD).is_admin
 
@@ -128,7 +118,7 @@ async def test_an_admin_disables_promotes_and_unlocks_staff(
             assert _login_fails(ctx, "clerk", "wrong password, sorry")
         assert _login_fails(ctx, "clerk", STAFF_PASSWORD)  # locked now
         await _choose_staff_row(pilot, "clerk")
-        await _confirm(pilot, "#staff-unlock")
+        await press_and_confirm(pilot, "#staff-unlock")
         assert not _login_fails(ctx, "clerk", STAFF_PASSWORD)
 
         await _choose_staff_row(pilot, "boss")
@@ -155,7 +145,7 @@ async def test_a_clerks_console_makes_no_admin_only_call(
         await log_in(pilot)
         for pane in app.screen.query_one("#tabs", TabbedContent).query(TabPane):
             assert pane.id is not None
-            await _tab(pilot, pane.id)
+            await open_tab(pilot, pane.id)
         await search(pilot, "lopez")
     assert admin_checks == []
 
@@ -179,8 +169,7 @@ async def test_a_roster_dry_run_shows_the_summary_and_writes_nothing(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "boss", ADMIN_PASSWORD)
-        await _tab(pilot, "tab-roster")
-        app.screen.query_one("#roster-path", Input).value = str(roster)
+        await open_roster_tab(pilot, roster)
         assert app.screen.query_one("#roster-dry-run", Checkbox).value is True
         await press(pilot, "#roster-import")
 
@@ -198,16 +187,14 @@ async def test_a_roster_import_is_confirmed_then_applied(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "boss", ADMIN_PASSWORD)
-        await _tab(pilot, "tab-roster")
-        app.screen.query_one("#roster-path", Input).value = str(roster)
-        app.screen.query_one("#roster-dry-run", Checkbox).value = False
-        await _confirm(pilot, "#roster-import")
+        await open_roster_tab(pilot, roster, dry_run=False)
+        await press_and_confirm(pilot, "#roster-import")
 
         summary = text_of(pilot, "#roster-summary")
         assert summary.startswith("The roster was imported.")
         assert "students added: 1" in summary
 
-        await _tab(pilot, "tab-find")
+        await open_tab(pilot, "tab-find")
         await search(pilot, "S-9001")
         assert table_rows(pilot, "#results") == [["Marta Quintero", "(no account)",
                                                   "Ana Quintero"]]
@@ -221,8 +208,7 @@ async def test_a_malformed_roster_is_refused_with_file_and_line(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "boss", ADMIN_PASSWORD)
-        await _tab(pilot, "tab-roster")
-        app.screen.query_one("#roster-path", Input).value = str(roster)
+        await open_roster_tab(pilot, roster)
         await press(pilot, "#roster-import")
         summary = text_of(pilot, "#roster-summary")
         assert "users.csv" in summary and "line 3" in summary
@@ -235,8 +221,7 @@ async def test_a_missing_roster_path_is_explained(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "boss", ADMIN_PASSWORD)
-        await _tab(pilot, "tab-roster")
-        app.screen.query_one("#roster-path", Input).value = path
+        await open_roster_tab(pilot, path)
         await press(pilot, "#roster-import")
         summary = text_of(pilot, "#roster-summary")
         assert summary.startswith("Type the path") if not path else "roster.zip" in summary

@@ -28,6 +28,7 @@ from support.staff_helpers import (
     SIZE,
     log_in,
     open_household,
+    open_tab,
     press,
     settle,
     text_of,
@@ -37,8 +38,7 @@ OTHER_CLERK = Actor(name="staff:frontdesk", client_address="192.0.2.99")
 
 
 async def _audit_tab(pilot: Pilot[None]) -> AuditPanel:
-    pilot.app.screen.query_one("#tabs", TabbedContent).active = "tab-audit"
-    await settle(pilot)
+    await open_tab(pilot, "tab-audit")
     return pilot.app.screen.query_one("#audit-panel", AuditPanel)
 
 

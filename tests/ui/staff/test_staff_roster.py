@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, TabbedContent
+from textual.widgets import Checkbox, Input
 
 from kiosk.audit import Action, AuditFilter
 from kiosk.roster.importer import import_roster
@@ -20,26 +19,12 @@ from support.staff_helpers import (
     ROSTER_ROWS,
     SIZE,
     log_in,
+    open_roster_tab,
     press,
-    settle,
+    press_and_confirm,
     text_of,
     write_roster,
 )
-
-
-async def open_roster_tab(pilot: Pilot[None], path: Path, *, dry_run: bool) -> None:
-    screen = pilot.app.screen
-    screen.query_one("#tabs", TabbedContent).active = "tab-roster"
-    await settle(pilot)
-    screen.query_one("#roster-path", Input).value = str(path)
-    screen.query_one("#roster-dry-run", Checkbox).value = dry_run
-
-
-async def import_for_real(pilot: Pilot[None]) -> None:
-    await press(pilot, "#roster-import")
-    assert pilot.app.screen.id == "confirm"
-    await pilot.press("y")
-    await settle(pilot)
 
 
 def roster_imports(ctx: ServiceContext) -> list[str]:
@@ -56,7 +41,7 @@ async def test_an_admin_demoted_after_logging_in_cannot_import_a_roster(
         await open_roster_tab(pilot, roster, dry_run=False)
         set_staff_user(ctx, CLERK, "boss", role="staff")  # another admin demotes boss
 
-        await import_for_real(pilot)
+        await press_and_confirm(pilot, "#roster-import")
         assert text_of(pilot, "#roster-summary") == "Only an administrator can do that."
         app.screen.query_one("#roster-dry-run", Checkbox).value = True
         await press(pilot, "#roster-import")
@@ -90,7 +75,7 @@ async def test_the_safety_limit_is_explained_and_allow_withdrawals_overrides_it(
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "boss", ADMIN_PASSWORD)
         await open_roster_tab(pilot, header_only, dry_run=False)
-        await import_for_real(pilot)
+        await press_and_confirm(pilot, "#roster-import")
         refused = text_of(pilot, "#roster-summary")
         assert refused.startswith("Refused by the roster safety limit; nothing was changed. "
                                   "This roster would withdraw 1 of the 1 active students, "
@@ -101,7 +86,7 @@ async def test_the_safety_limit_is_explained_and_allow_withdrawals_overrides_it(
         assert len(search_guardians(ctx, "quintero").results) == 1
 
         app.screen.query_one("#roster-max-withdrawals", Input).value = "1"
-        await import_for_real(pilot)
+        await press_and_confirm(pilot, "#roster-import")
         done = text_of(pilot, "#roster-summary")
     assert done.startswith("The roster was imported.")
     assert "students withdrawn: 1" in done

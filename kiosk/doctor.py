@@ -94,11 +94,18 @@ def _sqlite_path(settings: Settings) -> Path | None:
     return Path(url.database or "")
 
 
+def _failed(doing: str, error: BaseException) -> Check:
+    """A database error as a failed check: what failed, why in plain words, the fix."""
+    from kiosk.db.diagnose import cause_of
+
+    cause = cause_of(error)
+    return Check(False, f"{doing}: {cause.what} ({cause.detail})", cause.fix)
+
+
 def check_database(settings: Settings) -> Check:
     """The database answers, with this host's URL, role, password and certificate."""
     from sqlalchemy import text
 
-    from kiosk.db.diagnose import cause_of
     from kiosk.db.engine import make_engine
 
     path = _sqlite_path(settings)
@@ -114,9 +121,7 @@ def check_database(settings: Settings) -> Check:
             who = (connection.execute(text("SELECT current_user")).scalar()
                    if connection.dialect.name == "postgresql" else None)
     except Exception as error:
-        cause = cause_of(error)
-        return Check(False, f"the database cannot be used: {cause.what} ({cause.detail})",
-                     cause.fix)
+        return _failed("the database cannot be used", error)
     finally:
         engine.dispose()
     return Check(True, "the database answers" + (f", as role {who}" if who else ""))
@@ -124,7 +129,7 @@ def check_database(settings: Settings) -> Check:
 
 def check_schema(settings: Settings) -> Check:
     """The schema is the one this kiosk was made for: not missing, behind or ahead."""
-    from kiosk.db.diagnose import SchemaStatus, cause_of, schema_state
+    from kiosk.db.diagnose import SchemaStatus, schema_state
     from kiosk.db.engine import make_engine
 
     engine = make_engine(settings.connection_url())
@@ -132,9 +137,7 @@ def check_schema(settings: Settings) -> Check:
         with engine.connect() as connection:
             state = schema_state(connection)
     except Exception as error:
-        cause = cause_of(error)
-        return Check(False, f"the schema cannot be read: {cause.what} ({cause.detail})",
-                     cause.fix)
+        return _failed("the schema cannot be read", error)
     finally:
         engine.dispose()
     what, fix = state.explain()

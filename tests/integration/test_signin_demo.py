@@ -8,8 +8,6 @@ stopped: discovery answers, and the printed link shows the login page.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +16,8 @@ import requests
 from kiosk.demo_district import DEMO_USERNAME
 
 from support.environment import isolated_environment
-from support.signin_server import READY_MARKER, SigninProcess, free_port, wait_until
+from support.serve_process import free_port
+from support.signin_server import SigninProcess, start_serving_signin
 
 
 @pytest.fixture(scope="module")
@@ -26,25 +25,13 @@ def demo_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SigninPr
     """One demo provider for the module: its tests only read what it prints and serves."""
     tmp_path = tmp_path_factory.mktemp("signin-demo")
     port = free_port()
-    out, err = tmp_path / "demo.out", tmp_path / "demo.err"
     # Built here, as a module fixture starts before any test's own isolated environment.
     env = {**isolated_environment(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "data"),
            "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "KIOSK_DATABASE_URL": f"sqlite:///{tmp_path}/configured.db"}
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "demo", "--no-run", "--signin",
-             "--signin-port", str(port)],
-            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, env=env)
-    served = SigninProcess(process, port, out, err)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"kiosk demo exited with {process.returncode}:\n"
-                                 f"{served.stdout()}\n{served.stderr()}")
-        return READY_MARKER in served.stdout()
-
-    wait_until(ready, 120, what="kiosk demo --signin to serve")
+    served = start_serving_signin(
+        ["demo", "--no-run", "--signin", "--signin-port", str(port)], port, env,
+        tmp_path / "demo", command="kiosk demo --signin", seconds=120)
     yield served
     assert served.stop() == 0
 

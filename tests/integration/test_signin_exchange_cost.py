@@ -8,7 +8,7 @@ SQLite and PostgreSQL; the statements it sends are counted on its engine.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from kiosk.settings import Settings
 from kiosk.signin import store
 from kiosk.signin.web import WORKERS
 
-from support.builders import GOOD_PASSWORD, add_account
+from support.builders import add_account
 from support.pg_server import create_database, drop_database
 from support.signin_server import (
     PORTAL_REDIRECT,
@@ -29,31 +29,18 @@ from support.signin_server import (
     Browser,
     Page,
     ThreadedProvider,
-    code_from,
+    code_for,
     redeem,
 )
 
 ADMIN = Actor(name="cli:admin")
 
 
-@pytest.fixture
-def provider(ctx: ServiceContext) -> Iterator[ThreadedProvider]:
-    with ThreadedProvider(ctx) as running:
-        yield running
-
-
-@pytest.fixture
-def portal(ctx: ServiceContext) -> store.NewClient:
-    return store.add_client(ctx.database, ctx.clock, ADMIN, "portal", [PORTAL_REDIRECT],
-                            public=False)
-
-
 def _exchange_statements(ctx: ServiceContext, provider: ThreadedProvider,
                          portal: store.NewClient, scope: str) -> tuple[list[str], Any]:
     add_account(ctx, username="mlopez")
     request = AuthRequest(portal.client_id, PORTAL_REDIRECT, scope=scope)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
+    code = code_for(provider.base_url, request)
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:

@@ -8,7 +8,6 @@ CSRF and headers, and the kiosk's own login rules reaching the web.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -30,32 +29,16 @@ from support.signin_server import (
     Browser,
     Page,
     ThreadedProvider,
+    code_for,
     code_from,
     redeem,
     refresh,
+    signed_in,
 )
 
 ADMIN = Actor(name="cli:admin")
 LOGIN_FAILED = "The username or password is not right"
 NOT_ACTIVE = "Your account is not active. Please contact the school."
-
-
-@pytest.fixture
-def provider(ctx: ServiceContext) -> Iterator[ThreadedProvider]:
-    with ThreadedProvider(ctx) as running:
-        yield running
-
-
-@pytest.fixture
-def app_client(ctx: ServiceContext) -> store.NewClient:
-    return store.add_client(ctx.database, ctx.clock, ADMIN, "parent-app", [APP_REDIRECT],
-                            public=True)
-
-
-@pytest.fixture
-def portal(ctx: ServiceContext) -> store.NewClient:
-    return store.add_client(ctx.database, ctx.clock, ADMIN, "portal", [PORTAL_REDIRECT],
-                            public=False)
 
 
 @pytest.fixture
@@ -65,17 +48,6 @@ def account(ctx: ServiceContext) -> str:
 
 def app_request(app_client: store.NewClient, **kw: str) -> AuthRequest:
     return AuthRequest.with_pkce(app_client.client_id, APP_REDIRECT, **kw)
-
-
-def signed_in_app(provider: ThreadedProvider, app_client: store.NewClient
-                  ) -> dict[str, str]:
-    request = app_request(app_client)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
-    response = redeem(provider.base_url, request, code)
-    assert response.status_code == 200, response.text
-    tokens: dict[str, str] = response.json()
-    return tokens
 
 
 def error_of(response: requests.Response) -> str:
@@ -88,7 +60,7 @@ def error_of(response: requests.Response) -> str:
 
 def test_a_public_client_signs_in_with_pkce_and_reads_userinfo(
         provider: ThreadedProvider, app_client: store.NewClient, account: str) -> None:
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     assert {"access_token", "refresh_token", "id_token"} <= set(tokens)
     assert tokens["expires_in"] == 600
     info = requests.get(f"{provider.base_url}/userinfo", timeout=30,
@@ -102,8 +74,7 @@ def test_a_public_client_signs_in_with_pkce_and_reads_userinfo(
 def test_a_confidential_client_signs_in_with_its_secret_and_gets_no_refresh_token(
         provider: ThreadedProvider, portal: store.NewClient, account: str) -> None:
     request = AuthRequest(portal.client_id, PORTAL_REDIRECT)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
+    code = code_for(provider.base_url, request)
     response = redeem(provider.base_url, request, code, secret=portal.client_secret)
     assert response.status_code == 200, response.text
     assert "id_token" in response.json() and "refresh_token" not in response.json()
@@ -111,8 +82,8 @@ def test_a_confidential_client_signs_in_with_its_secret_and_gets_no_refresh_toke
 
 def test_the_same_guardian_keeps_the_same_sub(
         provider: ThreadedProvider, app_client: store.NewClient, account: str) -> None:
-    first = signed_in_app(provider, app_client)
-    second = signed_in_app(provider, app_client)
+    first = signed_in(provider, app_client)
+    second = signed_in(provider, app_client)
     subs = [requests.get(f"{provider.base_url}/userinfo", timeout=30, headers={
         "Authorization": f"Bearer {t['access_token']}"}).json()["sub"] for t in (first, second)]
     assert subs[0] == subs[1]
@@ -120,7 +91,7 @@ def test_the_same_guardian_keeps_the_same_sub(
 
 def test_a_refresh_token_rotates(provider: ThreadedProvider, app_client: store.NewClient,
                                  account: str) -> None:
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     rotated = refresh(provider.base_url, app_client.client_id, tokens["refresh_token"])
     assert rotated.status_code == 200, rotated.text
     assert rotated.json()["refresh_token"] != tokens["refresh_token"]
@@ -178,8 +149,7 @@ def test_a_pkce_challenge_without_a_method_is_refused(
 def test_a_wrong_code_verifier_is_refused(
         provider: ThreadedProvider, app_client: store.NewClient, account: str) -> None:
     request = app_request(app_client)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
+    code = code_for(provider.base_url, request)
     response = redeem(provider.base_url, request, code, verifier="x" * 50)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
@@ -188,8 +158,7 @@ def test_a_wrong_code_verifier_is_refused(
 def test_a_code_redeemed_without_its_verifier_is_refused(
         provider: ThreadedProvider, app_client: store.NewClient, account: str) -> None:
     request = app_request(app_client)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
+    code = code_for(provider.base_url, request)
     response = redeem(provider.base_url, request, code, verifier="")
     assert response.status_code == 400
 
@@ -197,8 +166,7 @@ def test_a_code_redeemed_without_its_verifier_is_refused(
 def test_a_replayed_code_is_refused_and_revokes_what_the_first_use_issued(
         provider: ThreadedProvider, app_client: store.NewClient, account: str) -> None:
     request = app_request(app_client)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
+    code = code_for(provider.base_url, request)
     first = redeem(provider.base_url, request, code)
     assert first.status_code == 200
     replay = redeem(provider.base_url, request, code)
@@ -213,8 +181,7 @@ def test_a_replayed_code_is_refused_and_revokes_what_the_first_use_issued(
 def test_an_expired_code_is_refused(provider: ThreadedProvider, app_client: store.NewClient,
                                     account: str, clock: FakeClock) -> None:
     request = app_request(app_client)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
+    code = code_for(provider.base_url, request)
     clock.advance(61)
     response = redeem(provider.base_url, request, code)
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
@@ -225,8 +192,7 @@ def test_a_code_is_bound_to_its_redirect_uri(
     client = store.add_client(ctx.database, ctx.clock, ADMIN, "two-uris",
                               [APP_REDIRECT, "http://127.0.0.1:7000/cb"], public=True)
     request = AuthRequest.with_pkce(client.client_id, APP_REDIRECT)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
+    code = code_for(provider.base_url, request)
     request.redirect_uri = "http://127.0.0.1:7000/cb"
     assert redeem(provider.base_url, request, code).status_code == 400
 
@@ -234,8 +200,7 @@ def test_a_code_is_bound_to_its_redirect_uri(
 def test_a_wrong_client_secret_is_refused(
         provider: ThreadedProvider, portal: store.NewClient, account: str) -> None:
     request = AuthRequest(portal.client_id, PORTAL_REDIRECT)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
+    code = code_for(provider.base_url, request)
     response = redeem(provider.base_url, request, code, secret="not-the-secret")
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
 
@@ -244,7 +209,7 @@ def test_a_wrong_client_secret_is_refused(
 
 def test_a_reused_refresh_token_is_refused_and_revokes_its_family(
         provider: ThreadedProvider, app_client: store.NewClient, account: str) -> None:
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     rotated = refresh(provider.base_url, app_client.client_id, tokens["refresh_token"]).json()
     reuse = refresh(provider.base_url, app_client.client_id, tokens["refresh_token"])
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
@@ -255,7 +220,7 @@ def test_a_reused_refresh_token_is_refused_and_revokes_its_family(
 def test_a_refresh_token_after_a_staff_password_reset_is_refused(
         provider: ThreadedProvider, app_client: store.NewClient, account: str,
         ctx: ServiceContext) -> None:
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     staff.reset_password(ctx, CLERK, "mlopez")
     response = refresh(provider.base_url, app_client.client_id, tokens["refresh_token"])
     assert response.status_code == 400
@@ -266,7 +231,7 @@ def test_a_refresh_token_after_a_password_change_is_refused(
         ctx: ServiceContext, clock: FakeClock) -> None:
     from kiosk.services import login
 
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     clock.advance(5)
     account_id = login.log_in(ctx, CLERK, "mlopez", GOOD_PASSWORD).account.account_id
     login.change_password(ctx, CLERK, account_id, GOOD_PASSWORD, OTHER_PASSWORD, OTHER_PASSWORD)
@@ -277,7 +242,7 @@ def test_a_refresh_token_after_a_password_change_is_refused(
 def test_a_refresh_token_after_the_account_is_disabled_is_refused(
         provider: ThreadedProvider, app_client: store.NewClient, account: str,
         ctx: ServiceContext) -> None:
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     staff.set_account_disabled(ctx, CLERK, "mlopez", True)
     response = refresh(provider.base_url, app_client.client_id, tokens["refresh_token"])
     assert response.status_code == 400
@@ -286,7 +251,7 @@ def test_a_refresh_token_after_the_account_is_disabled_is_refused(
 def test_a_refresh_token_after_the_guardian_becomes_inactive_is_refused(
         provider: ThreadedProvider, app_client: store.NewClient, account: str,
         ctx: ServiceContext) -> None:
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     with ctx.database.unit_of_work() as uow:
         uow.session.execute(update(Student).values(enrolled=False))
         uow.commit()
@@ -300,7 +265,7 @@ def test_a_refresh_token_after_the_guardian_becomes_inactive_is_refused(
 def test_an_expired_access_token_is_refused_at_userinfo(
         provider: ThreadedProvider, app_client: store.NewClient, account: str,
         clock: FakeClock) -> None:
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     clock.advance(601)
     userinfo = requests.get(f"{provider.base_url}/userinfo", timeout=30, headers={
         "Authorization": f"Bearer {tokens['access_token']}"})
@@ -309,7 +274,7 @@ def test_an_expired_access_token_is_refused_at_userinfo(
 
 def test_logout_with_the_id_token_revokes_the_refresh_token_and_redirects(
         provider: ThreadedProvider, app_client: store.NewClient, account: str) -> None:
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     response = requests.get(f"{provider.base_url}/logout", allow_redirects=False, timeout=30,
                             params={"id_token_hint": tokens["id_token"],
                                     "post_logout_redirect_uri": APP_REDIRECT, "state": "s1"})
@@ -450,7 +415,7 @@ def test_pages_carry_the_content_security_policy_and_private_cookies(
 def test_sign_in_is_audited_with_the_signin_actor(
         provider: ThreadedProvider, app_client: store.NewClient, account: str,
         ctx: ServiceContext) -> None:
-    signed_in_app(provider, app_client)
+    signed_in(provider, app_client)
     with ctx.database.unit_of_work(read_only=True) as uow:
         events = query_events(uow.session, AuditFilter(action="login"))
     assert events[0].actor == "signin:127.0.0.1" and events[0].outcome == "ok"
@@ -506,7 +471,7 @@ def test_new_id_tokens_are_signed_with_the_rotated_key(
     import jwt
 
     new, _retired = store.rotate_key(ctx.database, ctx.clock, ADMIN)
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     assert jwt.get_unverified_header(tokens["id_token"])["kid"] == new
 
 
@@ -524,7 +489,7 @@ def test_an_unknown_district_id_is_404(provider: ThreadedProvider) -> None:
 def test_codes_and_tokens_are_stored_only_as_hashes(
         provider: ThreadedProvider, app_client: store.NewClient, account: str,
         ctx: ServiceContext) -> None:
-    tokens = signed_in_app(provider, app_client)
+    tokens = signed_in(provider, app_client)
     with ctx.database.unit_of_work(read_only=True) as uow:
         row = uow.session.scalars(select(SigninToken)).one()
         texts = [str(value) for value in vars(row).values()]

@@ -29,6 +29,7 @@ from support.signin_server import (
     Browser,
     Page,
     ThreadedProvider,
+    code_for,
     code_from,
     redeem,
     start_signin,
@@ -118,6 +119,13 @@ def test_serve_refuses_an_http_issuer_for_a_public_name(sqlite_url: str) -> None
 
 # --- concurrency: every way in shares one throttle -------------------------------------------
 
+def parent_and_app(ctx: ServiceContext) -> store.NewClient:
+    """The parent `mlopez` (with the test password) and a public client, "app"."""
+    add_account(ctx, username="mlopez")
+    return store.add_client(ctx.database, ctx.clock, ADMIN, "app", [APP_REDIRECT],
+                            public=True)
+
+
 @pytest.fixture
 def served(migrated_database_url: str, tmp_path: Path) -> Iterator[tuple[str, ServiceContext]]:
     ctx = make_context(migrated_database_url)
@@ -132,9 +140,7 @@ def served(migrated_database_url: str, tmp_path: Path) -> Iterator[tuple[str, Se
 def test_eight_concurrent_wrong_passwords_after_four_failures_then_the_right_one_is_refused(
         served: tuple[str, ServiceContext]) -> None:
     base_url, ctx = served
-    add_account(ctx, username="mlopez")
-    client = store.add_client(ctx.database, ctx.clock, ADMIN, "app", [APP_REDIRECT],
-                              public=True)
+    client = parent_and_app(ctx)
 
     def attempt(password: str) -> str:
         browser = Browser(base_url)
@@ -171,9 +177,7 @@ def test_a_code_from_one_provider_process_is_redeemed_at_another(
     url = create_database(postgres_server_url)
     upgrade(url)
     ctx = make_context(url)
-    add_account(ctx, username="mlopez")
-    client = store.add_client(ctx.database, ctx.clock, ADMIN, "app", [APP_REDIRECT],
-                              public=True)
+    client = parent_and_app(ctx)
     env = {**os.environ, "KIOSK_DATABASE_URL": url}
     first, second = start_signin(env, tmp_path), start_signin(env, tmp_path)
     try:
@@ -212,9 +216,7 @@ def test_the_database_stopped_mid_login_shows_a_calm_page_and_counts_nothing(
     url = create_database(postgres_server.url)
     upgrade(url)
     ctx = make_context(url)
-    add_account(ctx, username="mlopez")
-    client = store.add_client(ctx.database, ctx.clock, ADMIN, "app", [APP_REDIRECT],
-                              public=True)
+    client = parent_and_app(ctx)
     with ThreadedProvider(ctx) as provider:
         browser = Browser(provider.base_url)
         page = browser.open(AuthRequest.with_pkce(client.client_id, APP_REDIRECT)
@@ -231,4 +233,4 @@ def test_the_database_stopped_mid_login_shows_a_calm_page_and_counts_nothing(
             assert uow.session.scalar(select(Account.failed_logins)) == 0
         # Back by itself: the same provider signs in once the database returns.
         request = AuthRequest.with_pkce(client.client_id, APP_REDIRECT)
-        code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD), request)
+        code_for(provider.base_url, request)

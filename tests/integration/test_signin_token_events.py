@@ -32,38 +32,16 @@ from support.builders import CLERK, GOOD_PASSWORD, KIOSK, OTHER_PASSWORD, add_ac
 from support.signin_server import (
     APP_REDIRECT,
     AuthRequest,
-    Browser,
     ThreadedProvider,
-    code_from,
+    code_for,
     redeem,
     refresh,
+    signed_in,
 )
 
 ADMIN = Actor(name="cli:admin")
 BASIC = Path(__file__).resolve().parents[1] / "data" / "roster" / "basic"
 MARIA = "gua-1"  # in the basic bundle, linked to an enrolled student
-
-
-@pytest.fixture
-def provider(ctx: ServiceContext) -> Iterator[ThreadedProvider]:
-    with ThreadedProvider(ctx) as running:
-        yield running
-
-
-@pytest.fixture
-def app_client(ctx: ServiceContext) -> store.NewClient:
-    return store.add_client(ctx.database, ctx.clock, ADMIN, "parent-app", [APP_REDIRECT],
-                            public=True)
-
-
-def signed_in(provider: ThreadedProvider, app_client: store.NewClient,
-              username: str = "mlopez", password: str = GOOD_PASSWORD) -> dict[str, str]:
-    request = AuthRequest.with_pkce(app_client.client_id, APP_REDIRECT)
-    code = code_from(Browser(provider.base_url).log_in(request, username, password), request)
-    response = redeem(provider.base_url, request, code)
-    assert response.status_code == 200, response.text
-    tokens: dict[str, str] = response.json()
-    return tokens
 
 
 def events(ctx: ServiceContext, action: str) -> list[AuditEvent]:
@@ -144,8 +122,7 @@ def test_a_replayed_code_is_audited_without_the_code(
         provider: ThreadedProvider, app_client: store.NewClient, ctx: ServiceContext) -> None:
     add_account(ctx, username="mlopez")
     request = AuthRequest.with_pkce(app_client.client_id, APP_REDIRECT)
-    code = code_from(Browser(provider.base_url).log_in(request, "mlopez", GOOD_PASSWORD),
-                     request)
+    code = code_for(provider.base_url, request)
     assert redeem(provider.base_url, request, code).status_code == 200
     assert redeem(provider.base_url, request, code).status_code == 400
     [event] = events(ctx, "signin.code.replay")

@@ -34,7 +34,7 @@ from kiosk.signin import store
 from kiosk.signin.config import SigninConfig
 from kiosk.signin.web import make_app
 
-from .builders import add_account, make_context
+from .builders import GOOD_PASSWORD, add_account, make_context
 from .migrated import migrated_sqlite_url
 from .serve_process import ServedProcess, free_port, wait_until
 
@@ -98,20 +98,29 @@ class SigninProcess(ServedProcess):
 
 def start_signin(env: Mapping[str, str], workdir: Path, *args: str) -> SigninProcess:
     port = free_port()
-    out, err = workdir / f"signin-{port}.out", workdir / f"signin-{port}.err"
+    return start_serving_signin(["signin", "serve", "--port", str(port), *args], port, env,
+                                workdir / f"signin-{port}", command="kiosk signin serve",
+                                seconds=60)
+
+
+def start_serving_signin(args: list[str], port: int, env: Mapping[str, str], output: Path, *,
+                         command: str, seconds: float) -> SigninProcess:
+    """`kiosk ARGS` (a command that serves the provider on `port`) as a process, once it
+    says it is serving; its stdout and stderr go to `output` + ".out" / ".err"."""
+    out, err = output.with_name(output.name + ".out"), output.with_name(output.name + ".err")
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "signin", "serve", "--port", str(port), *args],
-            stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, env=dict(env))
+        process = subprocess.Popen([sys.executable, "-m", "kiosk.cli", *args],
+                                   stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                   env=dict(env))
     served = SigninProcess(process, port, out, err)
 
     def ready() -> bool:
         if process.poll() is not None:
-            raise AssertionError(f"kiosk signin serve exited with {process.returncode}:\n"
+            raise AssertionError(f"{command} exited with {process.returncode}:\n"
                                  f"{served.stdout()}\n{served.stderr()}")
         return READY_MARKER in served.stdout()
 
-    wait_until(ready, 60, what="kiosk signin serve to start")
+    wait_until(ready, seconds, what=f"{command} to start")
     return served
 
 
@@ -230,6 +239,24 @@ def code_from(response: requests.Response, request: AuthRequest) -> str:
     query = parse_qs(urlsplit(location).query)
     assert query["state"] == [request.state]
     return query["code"][0]
+
+
+def code_for(base_url: str, request: AuthRequest, username: str = "mlopez",
+             password: str = GOOD_PASSWORD) -> str:
+    """Log in through the provider's pages; the code it redirects back to the client."""
+    return code_from(Browser(base_url).log_in(request, username, password), request)
+
+
+def signed_in(provider: ThreadedProvider, client: store.NewClient, username: str = "mlopez",
+              password: str = GOOD_PASSWORD) -> dict[str, str]:
+    """The tokens a public client (redirecting to APP_REDIRECT) gets for a parent who
+    signs in with PKCE."""
+    request = AuthRequest.with_pkce(client.client_id, APP_REDIRECT)
+    response = redeem(provider.base_url, request,
+                      code_for(provider.base_url, request, username, password))
+    assert response.status_code == 200, response.text
+    tokens: dict[str, str] = response.json()
+    return tokens
 
 
 def redeem(base_url: str, request: AuthRequest, code: str, *, secret: str | None = None,

@@ -8,6 +8,7 @@ CSRF and headers, and the kiosk's own login rules reaching the web.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -217,33 +218,31 @@ def test_a_reused_refresh_token_is_refused_and_revokes_its_family(
     assert newest.status_code == 400
 
 
-def test_a_refresh_token_after_a_staff_password_reset_is_refused(
-        provider: ThreadedProvider, app_client: store.NewClient, account: str,
-        ctx: ServiceContext) -> None:
-    tokens = signed_in(provider, app_client)
+def _staff_password_reset(ctx: ServiceContext, _clock: FakeClock) -> None:
     staff.reset_password(ctx, CLERK, "mlopez")
-    response = refresh(provider.base_url, app_client.client_id, tokens["refresh_token"])
-    assert response.status_code == 400
 
 
-def test_a_refresh_token_after_a_password_change_is_refused(
-        provider: ThreadedProvider, app_client: store.NewClient, account: str,
-        ctx: ServiceContext, clock: FakeClock) -> None:
+def _password_change(ctx: ServiceContext, clock: FakeClock) -> None:
     from kiosk.services import login
 
-    tokens = signed_in(provider, app_client)
     clock.advance(5)
     account_id = login.log_in(ctx, CLERK, "mlopez", GOOD_PASSWORD).account.account_id
     login.change_password(ctx, CLERK, account_id, GOOD_PASSWORD, OTHER_PASSWORD, OTHER_PASSWORD)
-    response = refresh(provider.base_url, app_client.client_id, tokens["refresh_token"])
-    assert response.status_code == 400
 
 
-def test_a_refresh_token_after_the_account_is_disabled_is_refused(
-        provider: ThreadedProvider, app_client: store.NewClient, account: str,
-        ctx: ServiceContext) -> None:
-    tokens = signed_in(provider, app_client)
+def _account_disabled(ctx: ServiceContext, _clock: FakeClock) -> None:
     staff.set_account_disabled(ctx, CLERK, "mlopez", True)
+
+
+@pytest.mark.parametrize("event", [_staff_password_reset, _password_change, _account_disabled],
+                         ids=["after-a-staff-password-reset", "after-a-password-change",
+                              "after-the-account-is-disabled"])
+def test_a_refresh_token_is_refused(
+        provider: ThreadedProvider, app_client: store.NewClient, account: str,
+        ctx: ServiceContext, clock: FakeClock,
+        event: Callable[[ServiceContext, FakeClock], None]) -> None:
+    tokens = signed_in(provider, app_client)
+    event(ctx, clock)
     response = refresh(provider.base_url, app_client.client_id, tokens["refresh_token"])
     assert response.status_code == 400
 

@@ -420,26 +420,20 @@ def test_sign_in_is_audited_with_the_signin_actor(
     assert events[0].actor == "signin:127.0.0.1" and events[0].outcome == "ok"
 
 
-def test_the_trusted_proxy_names_the_client_address_in_the_audit(
-        ctx: ServiceContext, app_client: store.NewClient, account: str) -> None:
-    with ThreadedProvider(ctx, trusted_proxy="127.0.0.1") as running:
+@pytest.mark.parametrize(("trusted_proxy", "audited"), [
+    ("127.0.0.1", "signin:203.0.113.9"), (None, "signin:127.0.0.1")],
+    ids=["the-trusted-proxy-names-the-client-address",
+         "an-untrusted-peer-cannot-name-its-address"])
+def test_the_audited_address_of_a_login_sent_with_x_forwarded_for(
+        ctx: ServiceContext, app_client: store.NewClient, account: str,
+        trusted_proxy: str | None, audited: str) -> None:
+    with ThreadedProvider(ctx, trusted_proxy=trusted_proxy) as running:
         browser = Browser(running.base_url)
         browser.session.headers["X-Forwarded-For"] = "203.0.113.9"
         browser.log_in(app_request(app_client), "mlopez", GOOD_PASSWORD)
     with ctx.database.unit_of_work(read_only=True) as uow:
         actors = {e.actor for e in query_events(uow.session, AuditFilter(action="login"))}
-    assert actors == {"signin:203.0.113.9"}
-
-
-def test_an_untrusted_peer_cannot_name_its_address(
-        provider: ThreadedProvider, app_client: store.NewClient, account: str,
-        ctx: ServiceContext) -> None:
-    browser = Browser(provider.base_url)
-    browser.session.headers["X-Forwarded-For"] = "203.0.113.9"
-    browser.log_in(app_request(app_client), "mlopez", GOOD_PASSWORD)
-    with ctx.database.unit_of_work(read_only=True) as uow:
-        actors = {e.actor for e in query_events(uow.session, AuditFilter(action="login"))}
-    assert actors == {"signin:127.0.0.1"}
+    assert actors == {audited}
 
 
 # --- discovery, keys, district lookup ------------------------------------------------------

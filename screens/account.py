@@ -17,7 +17,7 @@ from kiosk.flow import Event
 from kiosk.services.views import AccountView
 from kiosk.speech import utterances as speech
 from kiosk.student_lines import student_lines
-from screens.base import KioskScreen, ScreenContext
+from screens.base import KioskScreen, ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
 from screens.plain_text import PlainText
@@ -46,7 +46,7 @@ class AccountScreen(KioskScreen):
                 title = _("Your account is ready, {name}!")
             else:
                 title = _("Welcome, {name}")
-            yield PlainText(title.format(name=account.guardian_name), classes="title")
+            yield from heading(title.format(name=account.guardian_name))
             if self.arrival is Arrival.PASSWORD_CHANGED:
                 yield PlainText(_("✓ Your new password is saved. Use it from now on."),
                                 id="notice", classes="notice")

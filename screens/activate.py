@@ -21,7 +21,7 @@ from textual.widgets import Button, Input
 from kiosk.flow import Event
 from kiosk.security.keys import KEY_LENGTH
 from kiosk.speech import utterances as speech
-from screens.base import FormScreen, ScreenContext
+from screens.base import FormScreen, ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
 from screens.messages import FlowRequested
@@ -47,19 +47,17 @@ class ActivateScreen(FormScreen):
     def compose(self) -> ComposeResult:
         _ = self.translate
         with VerticalScroll(classes="frame"):
-            yield PlainText(_("Activate your account"), classes="title")
-            yield PlainText(_("Type the activation key printed on your letter. Each guardian "
-                              "has their own key. Capital letters, spaces and dashes do not "
-                              "matter."), classes="lead")
+            yield from heading(_("Activate your account"),
+                               _("Type the activation key printed on your letter. Each "
+                                 "guardian has their own key. Capital letters, spaces and "
+                                 "dashes do not matter."))
             yield PlainText(_("Or scan the code on your letter."), id="scan-hint",
                             classes="hint")
             yield from self.labelled(_("Activation key"), KioskInput(
                 placeholder="XXXXX-XXXXX-XXXXX-XXXXX-XXXXX", id="activation-key",
                 max_length=KEY_INPUT_MAX))
             yield PlainText(self._progress_text(""), id="key-progress", classes="hint")
-            yield self.refused_note()
-            yield self.form_error()
-            yield self.busy_line()
+            yield from self.form_status()
             with Horizontal(classes="buttons"):
                 yield Button(Content(_("Submit")), id="submit", variant="primary")
                 yield Button(Content(_("Back")), id="back")

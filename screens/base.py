@@ -46,6 +46,13 @@ SERVICE_GROUP = "service"
 ERROR_CARRY_SECONDS = 0.5
 
 
+def heading(title: str, lead: str = "", *, lead_id: str | None = None) -> Iterator[PlainText]:
+    """How every parent screen and dialog opens: its title, then what it is for (if any)."""
+    yield PlainText(title, classes="title")
+    if lead:
+        yield PlainText(lead, id=lead_id, classes="lead")
+
+
 def _silent(text: str) -> None:
     """The speech of a context built without an app (tests of single screens)."""
 
@@ -177,6 +184,13 @@ class FormScreen(KioskScreen):
 
     def refused_note(self) -> PlainText:
         return PlainText("", id="input-note", classes="input-note")
+
+    def form_status(self) -> Iterator[PlainText]:
+        """The lines under a form's fields, in order: a refused character, the form's
+        error, the busy line (each hidden while empty)."""
+        yield self.refused_note()
+        yield self.form_error()
+        yield self.busy_line()
 
     # --- errors ---------------------------------------------------------------------
     def show_error(self, text: str) -> None:

@@ -14,12 +14,11 @@ from kiosk.errors import RulesNotMet, WrongCurrentPassword
 from kiosk.flow import Event
 from kiosk.services.views import AccountView
 from kiosk.speech import utterances as speech
-from screens.base import ScreenContext
+from screens.base import ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
 from screens.messages import FlowRequested
 from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormScreen
-from screens.plain_text import PlainText
 
 
 class ChangePasswordScreen(PasswordFormScreen):
@@ -34,14 +33,14 @@ class ChangePasswordScreen(PasswordFormScreen):
         _ = self.translate
         with VerticalScroll(classes="frame"):
             if self.forced:
-                yield PlainText(_("Choose a new password"), classes="title")
-                yield PlainText(_("You logged in with a temporary password. Choose your own "
-                                  "password now to open your account."), classes="lead")
+                yield from heading(_("Choose a new password"),
+                                   _("You logged in with a temporary password. Choose your "
+                                     "own password now to open your account."))
                 current_label = _("Current password (the temporary one)")
             else:
-                yield PlainText(_("Change your password"), classes="title")
-                yield PlainText(_("Type your current password, then your new password "
-                                  "twice."), classes="lead")
+                yield from heading(_("Change your password"),
+                                   _("Type your current password, then your new password "
+                                     "twice."))
                 current_label = _("Current password")
             with Horizontal(classes="columns"):
                 with Vertical(classes="fields"):
@@ -53,9 +52,7 @@ class ChangePasswordScreen(PasswordFormScreen):
                         id="verify-password", password=True, max_length=PASSWORD_INPUT_MAX))
                 with Vertical(classes="help"):
                     yield from self.password_widgets()
-            yield self.refused_note()
-            yield self.form_error()
-            yield self.busy_line()
+            yield from self.form_status()
             with Horizontal(classes="buttons"):
                 yield Button(Content(_("Save")), id="save", variant="primary")
                 if self.forced:

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input
 
 from kiosk.errors import KioskError
 from kiosk.i18n import Translate
-from screens.base import KioskModal
+from screens.base import KioskModal, heading
 from screens.kiosk_input import KioskInput
 from screens.plain_text import PlainText
 from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
@@ -37,7 +37,7 @@ class StaffExitDialog(KioskModal):
     def compose(self) -> ComposeResult:
         _ = self.translate
         with Vertical(classes="dialog"):
-            yield PlainText(_("Staff only: close the kiosk"), classes="title")
+            yield from heading(_("Staff only: close the kiosk"))
             yield PlainText(_("Staff username"), classes="label")
             yield KioskInput(id="staff-username", max_length=64)
             yield PlainText(_("Staff password"), classes="label")

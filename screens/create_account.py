@@ -15,7 +15,7 @@ from kiosk.flow import Event
 from kiosk.services.views import KeyCheck
 from kiosk.speech import utterances as speech
 from kiosk.student_lines import student_lines
-from screens.base import ScreenContext
+from screens.base import ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
 from screens.messages import FlowRequested
@@ -35,9 +35,9 @@ class CreateAccountScreen(PasswordFormScreen):
         check = self.key_check
         guardian = f"{check.guardian_given_name} {check.guardian_family_name}".strip()
         with VerticalScroll(classes="frame"):
-            yield PlainText(_("Create your account"), classes="title")
-            yield PlainText(_("Your key is accepted, {name}. It is for:").format(name=guardian),
-                            classes="lead")
+            yield from heading(_("Create your account"),
+                               _("Your key is accepted, {name}. It is for:").format(
+                                   name=guardian))
             yield PlainText("\n".join(student_lines(check.students, self.translate)),
                             classes="students")
             with Horizontal(classes="columns"):
@@ -51,9 +51,7 @@ class CreateAccountScreen(PasswordFormScreen):
                 with Vertical(classes="help"):
                     yield self.username_checklist()
                     yield from self.password_widgets()
-            yield self.refused_note()
-            yield self.form_error()
-            yield self.busy_line()
+            yield from self.form_status()
             with Horizontal(classes="buttons"):
                 yield Button(Content(_("Create account")), id="create-account",
                              variant="primary")

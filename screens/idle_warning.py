@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widgets import Button
 
 from kiosk.i18n import Translate
-from screens.base import KioskModal
+from screens.base import KioskModal, heading
 from screens.plain_text import PlainText
 
 
@@ -23,8 +23,8 @@ class IdleWarning(KioskModal):
     def compose(self) -> ComposeResult:
         _ = self.translate
         with Vertical(classes="dialog"):
-            yield PlainText(_("Are you still there?"), classes="title")
-            yield PlainText(self._countdown_text(), id="countdown", classes="lead")
+            yield from heading(_("Are you still there?"), self._countdown_text(),
+                               lead_id="countdown")
             yield Button(Content(_("I am still here")), id="still-here", variant="primary")
 
     def on_mount(self) -> None:

@@ -11,7 +11,7 @@ from textual.widgets import Button, Input
 from kiosk.flow import Event
 from kiosk.services.views import LoginResult
 from kiosk.speech import utterances as speech
-from screens.base import FormScreen, ScreenContext
+from screens.base import FormScreen, ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
 from screens.messages import FlowRequested
@@ -28,17 +28,15 @@ class LoginScreen(FormScreen):
     def compose(self) -> ComposeResult:
         _ = self.translate
         with VerticalScroll(classes="frame narrow"):
-            yield PlainText(_("Log in"), classes="title")
-            yield PlainText(_("Type the username and password you chose when you activated "
-                              "your account. If the front desk gave you a temporary password, "
-                              "type that one."), classes="lead")
+            yield from heading(_("Log in"),
+                               _("Type the username and password you chose when you activated "
+                                 "your account. If the front desk gave you a temporary "
+                                 "password, type that one."))
             yield from self.labelled(_("Username"),
                                      KioskInput(id="username", max_length=USERNAME_INPUT_MAX))
             yield from self.labelled(_("Password"), KioskInput(
                 id="password", password=True, max_length=PASSWORD_INPUT_MAX))
-            yield self.refused_note()
-            yield self.form_error()
-            yield self.busy_line()
+            yield from self.form_status()
             with Horizontal(classes="buttons"):
                 yield Button(Content(_("Log in")), id="login", variant="primary")
                 yield Button(Content(_("Back")), id="back")

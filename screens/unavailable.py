@@ -16,7 +16,7 @@ from textual.widgets import Button
 from kiosk.errors import ServiceUnavailable
 from kiosk.flow import Event
 from kiosk.speech import utterances as speech
-from screens.base import KioskScreen, ScreenContext
+from screens.base import KioskScreen, ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
 from screens.plain_text import PlainText
@@ -44,9 +44,8 @@ class UnavailableScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         _ = self.translate
         with Vertical(classes="frame narrow"):
-            yield PlainText(_("Please wait a moment"), classes="title")
-            yield PlainText(_(ServiceUnavailable.message), id="unavailable-message",
-                            classes="lead")
+            yield from heading(_("Please wait a moment"), _(ServiceUnavailable.message),
+                               lead_id="unavailable-message")
             yield PlainText(_("Nothing you typed was saved, and your activation key was not "
                               "used up. This screen checks again by itself and goes back to "
                               "the start when the system is back."), classes="help")

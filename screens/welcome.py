@@ -17,7 +17,7 @@ from kiosk.demo_sheet import read_sheet
 from kiosk.flow import Event
 from kiosk.i18n import LANGUAGES, N_, other_language
 from kiosk.speech import utterances as speech
-from screens.base import KioskScreen, ScreenContext
+from screens.base import KioskScreen, ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.messages import FlowRequested
 from screens.plain_text import PlainText
@@ -53,10 +53,10 @@ class WelcomeScreen(KioskScreen):
             if settings.demo:
                 yield from self._demo_banner()
             yield PlainText(settings.district_name, classes="district")
-            yield PlainText(_("Parent Portal"), classes="title")
-            yield PlainText(_("Set up your parent portal account with the activation key "
-                              "from your letter, or log in to find your District ID and "
-                              "change your password."), classes="lead")
+            yield from heading(_("Parent Portal"),
+                               _("Set up your parent portal account with the activation key "
+                                 "from your letter, or log in to find your District ID and "
+                                 "change your password."))
             with Center(classes="choices"):
                 yield Button(Content(_("I have an activation key")), id="start-activation",
                              variant="primary", classes="choice")

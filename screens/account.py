@@ -7,19 +7,17 @@ from __future__ import annotations
 
 from enum import Enum
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button
 
-from kiosk.flow import Event
+from kiosk.flow import Event, Payload
 from kiosk.services.views import AccountView
 from kiosk.speech import utterances as speech
 from kiosk.student_lines import student_lines
 from screens.base import KioskScreen, ScreenContext, heading
 from screens.key_hints import KeyHints
-from screens.messages import FlowRequested
 from screens.plain_text import PlainText
 from screens.qr_code import QRCode
 
@@ -33,6 +31,8 @@ class Arrival(Enum):
 
 
 class AccountScreen(KioskScreen):
+    FLOW_BUTTONS = {"change-password": Event.CHANGE_PASSWORD, "logout": Event.LOG_OUT}
+
     def __init__(self, context: ScreenContext, account: AccountView, arrival: Arrival) -> None:
         super().__init__(context, id="account")
         self.account = account
@@ -86,10 +86,5 @@ class AccountScreen(KioskScreen):
                                       created=self.arrival is Arrival.CREATED,
                                       password_changed=self.arrival is Arrival.PASSWORD_CHANGED)
 
-    @on(Button.Pressed, "#change-password")
-    def _change_password(self) -> None:
-        self.post_message(FlowRequested(Event.CHANGE_PASSWORD, self.account))
-
-    @on(Button.Pressed, "#logout")
-    def _log_out(self) -> None:
-        self.post_message(FlowRequested(Event.LOG_OUT))
+    def flow_payload(self, event: Event) -> Payload:
+        return None if event is Event.LOG_OUT else self.account

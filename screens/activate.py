@@ -24,7 +24,6 @@ from kiosk.speech import utterances as speech
 from screens.base import FormScreen, ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
-from screens.messages import FlowRequested
 from screens.plain_text import PlainText
 
 # Generous: a key with spaces and dashes is 29 characters; leave room for mistakes.
@@ -40,6 +39,8 @@ def typed_symbols(raw: str) -> int:
 
 
 class ActivateScreen(FormScreen):
+    FLOW_BUTTONS = {"back": Event.BACK}
+
     def __init__(self, context: ScreenContext) -> None:
         super().__init__(context, id="activate")
         self._progress_timer: Timer | None = None
@@ -105,7 +106,3 @@ class ActivateScreen(FormScreen):
     def service_failed(self, error: BaseException | None) -> None:
         super().service_failed(error)
         self.query_one("#activation-key").focus()
-
-    @on(Button.Pressed, "#back")
-    def _back(self) -> None:
-        self.post_message(FlowRequested(Event.BACK))

@@ -83,6 +83,20 @@ class KioskScreen(Screen[None], inherit_bindings=False):
     def translate(self) -> Translate:
         return self.context.translate
 
+    # --- buttons that only move the flow ----------------------------------------------
+    FLOW_BUTTONS: ClassVar[dict[str, Event]] = {}
+    """Button id -> the flow event its press asks the app for (Back, Log out, ...)."""
+
+    def flow_payload(self, event: Event) -> Payload:
+        """What goes with a flow button's event; the screen for the next state needs it."""
+        return None
+
+    @on(Button.Pressed)
+    def _flow_button_pressed(self, pressed: Button.Pressed) -> None:
+        event = self.FLOW_BUTTONS.get(pressed.button.id or "")
+        if event is not None:
+            self.post_message(FlowRequested(event, self.flow_payload(event)))
+
     # --- speech -------------------------------------------------------------------------
     def speak(self, text: str) -> None:
         if text:

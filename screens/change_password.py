@@ -11,18 +11,18 @@ from textual.content import Content
 from textual.widgets import Button, Input
 
 from kiosk.errors import RulesNotMet, WrongCurrentPassword
-from kiosk.flow import Event
+from kiosk.flow import Event, Payload
 from kiosk.services.views import AccountView
 from kiosk.speech import utterances as speech
 from screens.base import ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
-from screens.messages import FlowRequested
 from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormScreen
 
 
 class ChangePasswordScreen(PasswordFormScreen):
     CHECKS_USERNAME = False
+    FLOW_BUTTONS = {"back": Event.BACK, "logout": Event.LOG_OUT}
 
     def __init__(self, context: ScreenContext, account: AccountView, *, forced: bool) -> None:
         super().__init__(context, id="change-password")
@@ -108,10 +108,5 @@ class ChangePasswordScreen(PasswordFormScreen):
             current.clear()
             current.focus()
 
-    @on(Button.Pressed, "#back")
-    def _back(self) -> None:
-        self.post_message(FlowRequested(Event.BACK, self.account))
-
-    @on(Button.Pressed, "#logout")
-    def _log_out(self) -> None:
-        self.post_message(FlowRequested(Event.LOG_OUT))
+    def flow_payload(self, event: Event) -> Payload:
+        return None if event is Event.LOG_OUT else self.account

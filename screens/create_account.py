@@ -18,7 +18,6 @@ from kiosk.student_lines import student_lines
 from screens.base import ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
-from screens.messages import FlowRequested
 from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormScreen
 from screens.plain_text import PlainText
 
@@ -26,6 +25,8 @@ USERNAME_INPUT_MAX = 64
 
 
 class CreateAccountScreen(PasswordFormScreen):
+    FLOW_BUTTONS = {"back": Event.BACK}
+
     def __init__(self, context: ScreenContext, key_check: KeyCheck) -> None:
         super().__init__(context, id="create-account")
         self.key_check = key_check
@@ -94,7 +95,3 @@ class CreateAccountScreen(PasswordFormScreen):
         super().service_failed(error)
         if isinstance(error, UsernameTaken):
             self.query_one("#username").focus()
-
-    @on(Button.Pressed, "#back")
-    def _back(self) -> None:
-        self.post_message(FlowRequested(Event.BACK))

@@ -14,7 +14,6 @@ from kiosk.speech import utterances as speech
 from screens.base import FormScreen, ScreenContext, heading
 from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
-from screens.messages import FlowRequested
 from screens.password_form import PASSWORD_INPUT_MAX
 from screens.plain_text import PlainText
 
@@ -22,6 +21,8 @@ USERNAME_INPUT_MAX = 64
 
 
 class LoginScreen(FormScreen):
+    FLOW_BUTTONS = {"back": Event.BACK}
+
     def __init__(self, context: ScreenContext) -> None:
         super().__init__(context, id="login")
 
@@ -77,7 +78,3 @@ class LoginScreen(FormScreen):
         password = self.query_one("#password", Input)
         password.clear()
         password.focus()
-
-    @on(Button.Pressed, "#back")
-    def _back(self) -> None:
-        self.post_message(FlowRequested(Event.BACK))

@@ -19,7 +19,6 @@ from kiosk.i18n import LANGUAGES, N_, other_language
 from kiosk.speech import utterances as speech
 from screens.base import KioskScreen, ScreenContext, heading
 from screens.key_hints import KeyHints
-from screens.messages import FlowRequested
 from screens.plain_text import PlainText
 
 # The default support text, so that it is translated; a district's own text is shown as set.
@@ -27,6 +26,9 @@ DEFAULT_SUPPORT_TEXT = N_("Please ask the front desk for help.")
 
 
 class WelcomeScreen(KioskScreen):
+    FLOW_BUTTONS = {"start-activation": Event.START_ACTIVATION,
+                    "start-login": Event.START_LOGIN}
+
     @dataclass
     class LanguageToggled(Message):
         """The parent pressed the language switch."""
@@ -95,14 +97,6 @@ class WelcomeScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#start-activation").focus()
-
-    @on(Button.Pressed, "#start-activation")
-    def _start_activation(self) -> None:
-        self.post_message(FlowRequested(Event.START_ACTIVATION))
-
-    @on(Button.Pressed, "#start-login")
-    def _start_login(self) -> None:
-        self.post_message(FlowRequested(Event.START_LOGIN))
 
     @on(Button.Pressed, "#language")
     def _toggle_language(self) -> None:

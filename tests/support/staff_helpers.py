@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,15 @@ async def log_in(pilot: Pilot[None], username: str = "clerk",
     screen.query_one("#password", Input).value = password
     await pilot.click("#login")
     await settle(pilot)
+
+
+@contextlib.asynccontextmanager
+async def logged_in_console(app: StaffApp, username: str = "clerk",
+                            password: str = STAFF_PASSWORD) -> AsyncIterator[Pilot[None]]:
+    """`app` running at SIZE, past its login screen as `username`."""
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, username, password)
+        yield pilot
 
 
 def text_of(pilot: Pilot[None], selector: str) -> str:

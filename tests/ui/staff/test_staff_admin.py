@@ -31,6 +31,7 @@ from support.staff_helpers import (
     STAFF_PASSWORD,
     count_calls,
     log_in,
+    logged_in_console,
     open_roster_tab,
     open_tab,
     press,
@@ -60,8 +61,7 @@ def _login_fails(ctx: ServiceContext, username: str, password: str) -> bool:
 async def test_an_admin_sees_and_adds_staff_users(
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_tab(pilot, "tab-staff")
         assert [row[:3] for row in table_rows(pilot, "#staff-table")] == [
             ["boss", "admin", "enabled"], ["clerk", "staff", "enabled"]]
@@ -98,8 +98,7 @@ async def test_an_admin_sees_and_adds_staff_users(
 async def test_an_admin_disables_promotes_and_unlocks_staff(
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_tab(pilot, "tab-staff")
 
         await _choose_staff_row(pilot, "clerk")
@@ -141,8 +140,7 @@ async def test_a_clerks_console_makes_no_admin_only_call(
         make_app: Callable[[], StaffApp], monkeypatch: pytest.MonkeyPatch) -> None:
     admin_checks = count_calls(monkeypatch, StaffServices, "_require_admin")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         for pane in app.screen.query_one("#tabs", TabbedContent).query(TabPane):
             assert pane.id is not None
             await open_tab(pilot, pane.id)
@@ -154,8 +152,7 @@ async def test_an_admins_console_has_the_admin_panels_and_loads_the_staff_list(
         make_app: Callable[[], StaffApp], monkeypatch: pytest.MonkeyPatch) -> None:
     admin_checks = count_calls(monkeypatch, StaffServices, "_require_admin")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         tabs = app.screen.query_one("#tabs", TabbedContent)
         assert [pane.id for pane in tabs.query(TabPane)] == [
             "tab-find", "tab-audit", "tab-staff", "tab-roster", "tab-signin"]
@@ -167,8 +164,7 @@ async def test_a_roster_dry_run_shows_the_summary_and_writes_nothing(
         make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "roster", *ROSTER_ROWS)
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_roster_tab(pilot, roster)
         assert app.screen.query_one("#roster-dry-run", Checkbox).value is True
         await press(pilot, "#roster-import")
@@ -185,8 +181,7 @@ async def test_a_roster_import_is_confirmed_then_applied(
         make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "roster", *ROSTER_ROWS)
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_roster_tab(pilot, roster, dry_run=False)
         await press_and_confirm(pilot, "#roster-import")
 
@@ -206,8 +201,7 @@ async def test_a_malformed_roster_is_refused_with_file_and_line(
         make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "roster", ROSTER_ROWS[0], "gua-9,active,only,three")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_roster_tab(pilot, roster)
         await press(pilot, "#roster-import")
         summary = text_of(pilot, "#roster-summary")
@@ -219,8 +213,7 @@ async def test_a_malformed_roster_is_refused_with_file_and_line(
 async def test_a_missing_roster_path_is_explained(
         make_app: Callable[[], StaffApp], path: str) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_roster_tab(pilot, path)
         await press(pilot, "#roster-import")
         summary = text_of(pilot, "#roster-summary")

@@ -25,8 +25,7 @@ from screens.staff.audit_panel import AuditPanel
 from support.builders import CLERK, KIOSK, add_account
 from support.staff_helpers import (
     CLIENT_ADDRESS,
-    SIZE,
-    log_in,
+    logged_in_console,
     open_household,
     open_tab,
     press,
@@ -74,8 +73,7 @@ def history(ctx: ServiceContext, clock: FakeClock) -> dict[str, object]:
 async def test_filter_by_guardian_action_staff_member_and_date(
         make_app: Callable[[], StaffApp], history: dict[str, object]) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         panel = await _audit_tab(pilot)
         assert {e.action for e in panel.entries} >= {Action.PASSWORD_RESET, Action.UNLOCK,
                                                      Action.LOGIN, Action.STAFF_LOGIN}
@@ -103,8 +101,7 @@ async def test_filter_by_guardian_action_staff_member_and_date(
 async def test_bad_dates_are_explained(make_app: Callable[[], StaffApp],
                                        history: dict[str, object]) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         panel = await _audit_tab(pilot)
         shown = panel.entries
         await _filter(pilot, since="yesterday")
@@ -118,8 +115,7 @@ async def test_look_up_the_reference_code_a_parent_was_shown(
         make_app: Callable[[], StaffApp], history: dict[str, object]) -> None:
     reference = str(history["reference"])
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         panel = await _audit_tab(pilot)
         app.screen.query_one("#audit-reference", Input).value = f"Reference: {reference.lower()}"
         await press(pilot, "#audit-lookup")
@@ -137,8 +133,7 @@ async def test_look_up_the_reference_code_a_parent_was_shown(
 async def test_the_household_opens_the_guardians_audit_events(
         make_app: Callable[[], StaffApp], history: dict[str, object]) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "pnovak")
         await pilot.press("a")
         await settle(pilot)
@@ -161,8 +156,7 @@ async def test_export_to_csv_neutralises_formulas(
         uow.commit()
     target = tmp_path / "audit.csv"
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await _audit_tab(pilot)
         await _filter(pilot, action=Action.LOGIN)
         app.screen.query_one("#audit-export-path", Input).value = str(target)
@@ -186,8 +180,7 @@ async def test_export_to_csv_neutralises_formulas(
 async def test_the_staff_login_itself_is_in_the_audit_view(
         make_app: Callable[[], StaffApp]) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         panel = await _audit_tab(pilot)
         logins = [e for e in panel.entries if e.action == Action.STAFF_LOGIN]
         assert [(e.subject, e.client_address) for e in logins] == [("clerk", CLIENT_ADDRESS)]

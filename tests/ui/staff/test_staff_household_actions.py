@@ -23,9 +23,8 @@ from kiosk.staff_app import StaffApp
 from support.builders import CLERK, GOOD_PASSWORD, KIOSK, add_account, add_family, issue_key
 from support.staff_helpers import (
     CLIENT_ADDRESS,
-    SIZE,
     answer,
-    log_in,
+    logged_in_console,
     open_household,
     press,
     settle,
@@ -42,8 +41,7 @@ async def test_issue_a_key_shown_once_that_a_parent_can_redeem(
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     add_family(ctx, guardians=(("Rosa", "Diaz"),), students=(("Eva", "Diaz"),))
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "diaz")
         await answer(pilot, "i")
 
@@ -72,8 +70,7 @@ async def test_reissue_revokes_the_old_key_and_writes_a_letter(
     family = add_family(ctx, guardians=(("Rosa", "Diaz"),), students=(("Eva", "Diaz"),))
     old_key = issue_key(ctx, family.guardian_ids[0])
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "diaz")
         assert "Reissue key" in str(app.screen.query_one("#issue-key", Button).label)
         await pilot.press("i")
@@ -100,8 +97,7 @@ async def test_a_letter_to_an_unwritable_place_says_so(
         make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
     add_family(ctx, guardians=(("Rosa", "Diaz"),))
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "diaz")
         await answer(pilot, "i")
         app.screen.query_one("#letter-path", Input).value = str(tmp_path / "missing" / "a.pdf")
@@ -114,8 +110,7 @@ async def test_revoke_a_key(make_app: Callable[[], StaffApp], ctx: ServiceContex
     family = add_family(ctx, guardians=(("Rosa", "Diaz"),))
     key = issue_key(ctx, family.guardian_ids[0])
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "diaz")
         await answer(pilot, "k")
 
@@ -136,8 +131,7 @@ async def test_reset_password_shows_a_temporary_password_once_that_forces_a_chan
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     add_account(ctx, "mlopez")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "mlopez")
         await answer(pilot, "r")
 
@@ -163,8 +157,7 @@ async def test_cancelling_the_confirmation_changes_nothing(
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     add_account(ctx, "mlopez")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "mlopez")
         for key in "rud":
             await answer(pilot, key, confirm=False)
@@ -185,8 +178,7 @@ async def test_unlock_a_locked_account(make_app: Callable[[], StaffApp],
     with pytest.raises(LoginFailed):
         login.log_in(ctx, KIOSK, "mlopez", GOOD_PASSWORD)  # locked for a minute
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "mlopez")
         assert "Locked until" in text_of(pilot, "#guardian-detail")
         await answer(pilot, "u")
@@ -204,8 +196,7 @@ async def test_disable_then_enable_an_account(make_app: Callable[[], StaffApp],
                                               ctx: ServiceContext) -> None:
     add_account(ctx, "mlopez")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "mlopez")
         await answer(pilot, "d")
         assert "The account is disabled." in text_of(pilot, "#household-message")
@@ -228,8 +219,7 @@ async def test_actions_that_do_not_fit_the_guardian_are_explained(
     add_account(ctx, "mlopez")
     add_family(ctx, guardians=(("Rosa", "Diaz"),))
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "mlopez")
         await pilot.press("i")
         await settle(pilot)

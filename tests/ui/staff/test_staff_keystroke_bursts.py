@@ -17,7 +17,7 @@ from support.staff_helpers import (
     ADMIN_PASSWORD,
     SIZE,
     STAFF_PASSWORD,
-    log_in,
+    logged_in_console,
     press,
     settle,
     type_in_one_burst,
@@ -39,8 +39,7 @@ async def test_a_login_queued_in_one_burst_fills_each_field(
 async def test_a_new_staff_member_queued_in_one_burst_fills_each_field(
         make_app: Callable[[], StaffApp]) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         app.screen.query_one("#tabs", TabbedContent).active = "tab-staff"
         await press(pilot, "#staff-add")
         type_in_one_burst(pilot, f"frontdesk\t\t{NEW_PASSWORD}\t{NEW_PASSWORD}")

@@ -12,7 +12,14 @@ from kiosk.staff_app import StaffApp
 from screens.text import cell, clean, lines, literal
 
 from support.builders import add_family
-from support.staff_helpers import SIZE, answer, log_in, search, settle, table_rows, text_of
+from support.staff_helpers import (
+    answer,
+    logged_in_console,
+    search,
+    settle,
+    table_rows,
+    text_of,
+)
 
 GIVEN = "[@click=app.quit]x[/]"
 FAMILY = "Quit[/b]\x1b]52;c;ZXZpbA==\x07"
@@ -23,8 +30,7 @@ async def test_hostile_names_are_shown_literally_everywhere(
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     add_family(ctx, guardians=((GIVEN, FAMILY),), students=(STUDENT,))
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await search(pilot, "quit")
 
         assert table_rows(pilot, "#results") == [

@@ -17,8 +17,7 @@ from support.builders import CLERK
 from support.staff_helpers import (
     ADMIN_PASSWORD,
     ROSTER_ROWS,
-    SIZE,
-    log_in,
+    logged_in_console,
     open_roster_tab,
     press,
     press_and_confirm,
@@ -36,8 +35,7 @@ async def test_an_admin_demoted_after_logging_in_cannot_import_a_roster(
         make_app: Callable[[], StaffApp], ctx: ServiceContext, tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "roster", *ROSTER_ROWS)
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_roster_tab(pilot, roster, dry_run=False)
         set_staff_user(ctx, CLERK, "boss", role="staff")  # another admin demotes boss
 
@@ -55,8 +53,7 @@ async def test_a_refused_roster_shows_its_first_problems_and_how_many_more(
     bad = [f"stu-{n},active,,maybe,sch-9,student,,,Kid,No{n},,{n},,,,,03," for n in range(30)]
     roster = write_roster(tmp_path / "roster", *bad)
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_roster_tab(pilot, roster, dry_run=True)
         await press(pilot, "#roster-import")
         lines = text_of(pilot, "#roster-summary").splitlines()
@@ -72,8 +69,7 @@ async def test_the_safety_limit_is_explained_and_allow_withdrawals_overrides_it(
     import_roster(ctx, CLERK, write_roster(tmp_path / "full", *ROSTER_ROWS))
     header_only = write_roster(tmp_path / "empty")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_roster_tab(pilot, header_only, dry_run=False)
         await press_and_confirm(pilot, "#roster-import")
         refused = text_of(pilot, "#roster-summary")
@@ -96,8 +92,7 @@ async def test_the_safety_limit_is_explained_and_allow_withdrawals_overrides_it(
 async def test_allow_withdrawals_takes_a_whole_number(
         make_app: Callable[[], StaffApp], tmp_path: Path) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await open_roster_tab(pilot, tmp_path, dry_run=True)
         app.screen.query_one("#roster-max-withdrawals", Input).value = "-5"
         await press(pilot, "#roster-import")

@@ -18,9 +18,8 @@ from screens.staff.search_panel import PAGE_SIZE
 
 from support.builders import CLERK, add_account, add_family, issue_key, withdraw
 from support.staff_helpers import (
-    SIZE,
     fail_first_search,
-    log_in,
+    logged_in_console,
     open_household,
     press,
     search,
@@ -37,8 +36,7 @@ async def test_search_by_name_username_student_name_and_number(
                 student_number="STU-77")
     add_family(ctx, guardians=(("Peter", "Novak"),), students=(("Ivan", "Novak"),))
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await search(pilot, query)
 
         assert table_rows(pilot, "#results") == [["Maria Lopez", "mlopez", "Ana Lopez"]]
@@ -49,8 +47,7 @@ async def test_results_are_paged(make_app: Callable[[], StaffApp], ctx: ServiceC
         add_family(ctx, guardians=((f"Guest{number:02d}", "Garcia"),),
                    students=((f"Kid{number:02d}", "Garcia"),))
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await search(pilot, "garcia")
         first = table_rows(pilot, "#results")
         assert len(first) == PAGE_SIZE
@@ -76,8 +73,7 @@ async def test_results_are_paged(make_app: Callable[[], StaffApp], ctx: ServiceC
 async def test_no_match_and_empty_query_say_what_to_do(
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await search(pilot, "   ")
         assert "Type part of a name" in text_of(pilot, "#search-message")
         await search(pilot, "nobody")
@@ -96,8 +92,7 @@ async def test_the_household_shows_guardians_students_accounts_locks_and_keys(
         with pytest.raises(Exception, match="not right"):
             login.log_in(ctx, CLERK, "mlopez", "wrong password, sorry")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "maria")
 
         options = app.screen.query_one("#guardians", OptionList)
@@ -138,8 +133,7 @@ async def test_disabled_and_inactive_accounts_are_labelled(
     add_account(ctx, "mlopez")
     set_account_disabled(ctx, CLERK, "mlopez", True)
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "mlopez")
         assert "Portal account: mlopez - disabled" in text_of(pilot, "#guardian-detail")
 
@@ -149,8 +143,7 @@ async def test_a_database_outage_is_explained_and_the_console_recovers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     add_account(ctx, "mlopez")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         fail_first_search(monkeypatch, app, ServiceUnavailable())
         await search(pilot, "lopez")
         assert text_of(pilot, "#search-message") == DATABASE_DOWN

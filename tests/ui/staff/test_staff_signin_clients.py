@@ -15,7 +15,15 @@ from kiosk.signin import store
 from kiosk.staff_app import StaffApp
 
 from support.builders import CLERK
-from support.staff_helpers import ADMIN_PASSWORD, SIZE, log_in, settle, table_rows, text_of
+from support.staff_helpers import (
+    ADMIN_PASSWORD,
+    SIZE,
+    log_in,
+    logged_in_console,
+    settle,
+    table_rows,
+    text_of,
+)
 
 ADMIN = Actor(name="cli:admin")
 
@@ -37,8 +45,7 @@ async def test_an_admin_sees_the_signin_clients(
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     _register(ctx)
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await _open_tab(pilot)
         rows = table_rows(pilot, "#signin-clients-table")
         assert [row[:3] for row in rows] == [
@@ -55,8 +62,7 @@ async def test_the_signin_clients_panel_never_shows_a_secret(
                               ["https://portal.example.org/callback"], public=False)
     assert portal.client_secret is not None
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         await _open_tab(pilot)
         shown = " ".join(" ".join(row) for row in table_rows(pilot, "#signin-clients-table"))
         assert "district-portal" in shown
@@ -76,8 +82,7 @@ async def test_an_admin_demoted_since_login_gets_the_refusal_in_the_signin_clien
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     _register(ctx)
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, "boss", ADMIN_PASSWORD)
+    async with logged_in_console(app, "boss", ADMIN_PASSWORD) as pilot:
         set_staff_user(ctx, CLERK, "boss", role="staff")
         await _open_tab(pilot)
         assert text_of(pilot, "#signin-clients-message") == NotAllowed.message

@@ -27,7 +27,7 @@ from support.staff_helpers import (
     SIZE,
     answer,
     fail_first_search,
-    log_in,
+    logged_in_console,
     open_household,
     search,
     settle,
@@ -84,8 +84,7 @@ async def test_an_unexpected_error_in_a_search_is_a_calm_line_and_search_works_a
     caplog.set_level(logging.INFO)
     add_account(ctx, "mlopez")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         fail_first_search(monkeypatch, app, RuntimeError(SECRET))
         await search(pilot, "lopez")
         shown = text_of(pilot, "#search-message")
@@ -114,8 +113,7 @@ async def test_a_household_change_confirmed_while_one_runs_is_not_started(
 
     monkeypatch.setattr(StaffServices, "reset_password", slow_reset)
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "lopez")
         await pilot.press("r")
         await pilot.pause()
@@ -137,8 +135,7 @@ async def test_a_cancelled_household_change_says_nothing_was_changed(
         make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     add_account(ctx, "mlopez")
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
+    async with logged_in_console(app) as pilot:
         await open_household(pilot, "lopez")
         await answer(pilot, "u", confirm=False)
         assert text_of(pilot, "#household-message") == "Cancelled; nothing was changed."

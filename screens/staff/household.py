@@ -39,6 +39,10 @@ def guardian_name(guardian: GuardianDetail) -> str:
     return f"{guardian.given_name} {guardian.family_name}".strip()
 
 
+def has_active_key(guardian: GuardianDetail) -> bool:
+    return any(key.state == "active" for key in guardian.keys)
+
+
 def account_summary(account: AccountState | None) -> str:
     if account is None:
         return "no portal account"
@@ -204,9 +208,8 @@ class HouseholdScreen(SaysFailures, Screen[int | None]):
             return
         self.query_one("#guardian-detail", Static).update(describe(guardian,
                                                                    self._settings.zone))
-        has_key = any(k.state == "active" for k in guardian.keys)
         self.query_one("#issue-key", Button).label = Content(
-            "Reissue key (i)" if has_key else "Issue key (i)")
+            "Reissue key (i)" if has_active_key(guardian) else "Issue key (i)")
         disabled = guardian.account is not None and guardian.account.disabled
         self.query_one("#toggle-disabled", Button).label = Content(
             "Enable (d)" if disabled else "Disable (d)")
@@ -221,29 +224,23 @@ class HouseholdScreen(SaysFailures, Screen[int | None]):
 
     @on(Button.Pressed, "#issue-key")
     def action_issue_key(self) -> None:
-        guardian = self.selected
+        guardian = self._selected_if(lambda g: g.account is None, "{name} already has a portal "
+                                     "account; reset the password instead.")
         if guardian is None:
             return
         name = guardian_name(guardian)
-        if guardian.account is not None:
-            self.say(f"{name} already has a portal account; reset the password instead.")
-            return
-        active = any(k.state == "active" for k in guardian.keys)
         question = (f"Issue a new activation key for {name}? Their current key stops working."
-                    if active else f"Issue an activation key for {name}?")
+                    if has_active_key(guardian) else f"Issue an activation key for {name}?")
         sourced_id = guardian.sourced_id
         self._confirm(question, "issue-key", lambda: self._services.issue_key(sourced_id))
 
     @on(Button.Pressed, "#revoke-key")
     def action_revoke_key(self) -> None:
-        guardian = self.selected
+        guardian = self._selected_if(has_active_key,
+                                     "{name} has no unused activation key to revoke.")
         if guardian is None:
             return
-        name = guardian_name(guardian)
-        if not any(k.state == "active" for k in guardian.keys):
-            self.say(f"{name} has no unused activation key to revoke.")
-            return
-        sourced_id = guardian.sourced_id
+        sourced_id, name = guardian.sourced_id, guardian_name(guardian)
         self._confirm(f"Revoke the activation key of {name}? The letter they hold stops "
                       "working.", "revoke-key", lambda: self._services.revoke_keys(sourced_id))
 
@@ -283,14 +280,23 @@ class HouseholdScreen(SaysFailures, Screen[int | None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
-    def _account_or_say(self, what: str) -> AccountState | None:
+    def _selected_if(self, applies: Callable[[GuardianDetail], bool],
+                     refusal: str) -> GuardianDetail | None:
+        """The selected guardian if the action `applies` to them; else None, after saying
+        `refusal` (a template with their `{name}`)."""
         guardian = self.selected
         if guardian is None:
             return None
-        if guardian.account is None:
-            self.say(f"{guardian_name(guardian)} has no portal account yet, so there is "
-                     f"nothing to {what}. Issue an activation key instead.")
-        return guardian.account
+        if not applies(guardian):
+            self.say(refusal.format(name=guardian_name(guardian)))
+            return None
+        return guardian
+
+    def _account_or_say(self, what: str) -> AccountState | None:
+        guardian = self._selected_if(lambda g: g.account is not None, "{name} has no portal "
+                                     f"account yet, so there is nothing to {what}. Issue an "
+                                     "activation key instead.")
+        return None if guardian is None else guardian.account
 
     def _confirm(self, question: str, action: str, call: Callable[[], object]) -> None:
         confirm_then_run(self, question, lambda: self._act(action, call), say=self.say,

@@ -106,6 +106,20 @@ async def test_a_letter_to_an_unwritable_place_says_so(
         assert app.screen.id == "key-issued"
 
 
+async def test_an_account_action_for_a_guardian_without_an_account_is_refused(
+        make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
+    add_family(ctx, guardians=(("Rosa", "Diaz"),))
+    app = make_app()
+    async with logged_in_console(app) as pilot:
+        await open_household(pilot, "diaz")
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.screen.id == "household"  # no confirmation was asked
+        assert text_of(pilot, "#household-message") == (
+            "Rosa Diaz has no portal account yet, so there is nothing to unlock. Issue an "
+            "activation key instead.")
+
+
 async def test_revoke_a_key(make_app: Callable[[], StaffApp], ctx: ServiceContext) -> None:
     family = add_family(ctx, guardians=(("Rosa", "Diaz"),))
     key = issue_key(ctx, family.guardian_ids[0])

@@ -502,9 +502,18 @@ _CLIENT_COLUMNS = ("client_id", "name", "secret_hash", "redirect_uris", "created
 _USED_AT = len(_CODE_COLUMNS)
 
 
+def _code_client() -> Any:
+    """A code's client_id for comparing, in a form that no index matches, so a code is
+    always found by its (unique) hash. These statements are prepared and their plan is
+    kept: planned while signin_codes was new and had no statistics, the equality on
+    client_id looked as good as the hash, and the kept plan then read every code of
+    the client, ever more per exchange, until autovacuum analysed the table."""
+    return SigninCode.client_id.concat("")
+
+
 def _code_usable() -> Any:
     return (SigninCode.code_hash == bindparam("code_hash"),
-            SigninCode.client_id == bindparam("client_id"),
+            _code_client() == bindparam("client_id"),
             SigninCode.used_at.is_(None), SigninCode.expires_at > bindparam("now"))
 
 
@@ -541,8 +550,8 @@ def _client_and_code() -> Any:
                    *(getattr(SigninCode, c) for c in _CODE_COLUMNS),
                    SigninCode.used_at, SigninCode.expires_at, *_identity_columns())
             .select_from(SigninClient)
-            .outerjoin(SigninCode, and_(SigninCode.client_id == SigninClient.client_id,
-                                        SigninCode.code_hash == bindparam("code_hash")))
+            .outerjoin(SigninCode, and_(SigninCode.code_hash == bindparam("code_hash"),
+                                        _code_client() == SigninClient.client_id))
             .outerjoin(Account, Account.id == SigninCode.account_id)
             .outerjoin(Guardian, Guardian.id == Account.guardian_id)
             .outerjoin(SigninSubject, SigninSubject.guardian_id == Guardian.id)

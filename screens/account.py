@@ -31,6 +31,7 @@ class Arrival(Enum):
 
 
 class AccountScreen(KioskScreen):
+    FIRST_FOCUS = "#logout"
     FLOW_BUTTONS = {"change-password": Event.CHANGE_PASSWORD, "logout": Event.LOG_OUT}
 
     def __init__(self, context: ScreenContext, account: AccountView, arrival: Arrival) -> None:
@@ -76,9 +77,6 @@ class AccountScreen(KioskScreen):
                 yield Button(Content(_("Change password")), id="change-password")
                 yield Button(Content(_("Log out")), id="logout", variant="primary")
         yield KeyHints(self.translate)
-
-    def on_mount(self) -> None:
-        self.query_one("#logout").focus()
 
     def entry_utterance(self) -> str:
         """Greeting, students, and the username and District ID spelled out."""

@@ -39,6 +39,7 @@ def typed_symbols(raw: str) -> int:
 
 
 class ActivateScreen(FormScreen):
+    FIRST_FOCUS = "#activation-key"
     FLOW_BUTTONS = {"back": Event.BACK}
 
     def __init__(self, context: ScreenContext) -> None:
@@ -63,9 +64,6 @@ class ActivateScreen(FormScreen):
                 yield Button(Content(_("Submit")), id="submit", variant="primary")
                 yield Button(Content(_("Back")), id="back")
         yield KeyHints(self.translate)
-
-    def on_mount(self) -> None:
-        self.query_one("#activation-key").focus()
 
     def _progress_text(self, raw: str) -> str:
         _ = self.translate

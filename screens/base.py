@@ -83,6 +83,15 @@ class KioskScreen(Screen[None], inherit_bindings=False):
     def translate(self) -> Translate:
         return self.context.translate
 
+    FIRST_FOCUS: ClassVar[str] = ""
+    """The selector of the widget focused when the screen opens."""
+
+    def on_mount(self) -> None:
+        # Textual calls the on_mount of every class in the MRO, so a subclass with its own
+        # on_mount gets this too, without calling super().
+        if self.FIRST_FOCUS:
+            self.query_one(self.FIRST_FOCUS).focus()
+
     # --- buttons that only move the flow ----------------------------------------------
     FLOW_BUTTONS: ClassVar[dict[str, Event]] = {}
     """Button id -> the flow event its press asks the app for (Back, Log out, ...)."""

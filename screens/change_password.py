@@ -22,6 +22,7 @@ from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormSc
 
 class ChangePasswordScreen(PasswordFormScreen):
     CHECKS_USERNAME = False
+    FIRST_FOCUS = "#current-password"
     FLOW_BUTTONS = {"back": Event.BACK, "logout": Event.LOG_OUT}
 
     def __init__(self, context: ScreenContext, account: AccountView, *, forced: bool) -> None:
@@ -60,10 +61,6 @@ class ChangePasswordScreen(PasswordFormScreen):
                 else:
                     yield Button(Content(_("Cancel")), id="back")
         yield KeyHints(self.translate)
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#current-password").focus()
 
     def entry_utterance(self) -> str:
         return speech.change_password_entered(self.translate, forced=self.forced)

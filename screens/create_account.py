@@ -25,6 +25,7 @@ USERNAME_INPUT_MAX = 64
 
 
 class CreateAccountScreen(PasswordFormScreen):
+    FIRST_FOCUS = "#username"
     FLOW_BUTTONS = {"back": Event.BACK}
 
     def __init__(self, context: ScreenContext, key_check: KeyCheck) -> None:
@@ -58,10 +59,6 @@ class CreateAccountScreen(PasswordFormScreen):
                              variant="primary")
                 yield Button(Content(_("Cancel")), id="back")
         yield KeyHints(self.translate)
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#username").focus()
 
     def entry_utterance(self) -> str:
         return speech.create_account_entered(self.translate, self.key_check)

@@ -21,6 +21,7 @@ USERNAME_INPUT_MAX = 64
 
 
 class LoginScreen(FormScreen):
+    FIRST_FOCUS = "#username"
     FLOW_BUTTONS = {"back": Event.BACK}
 
     def __init__(self, context: ScreenContext) -> None:
@@ -44,9 +45,6 @@ class LoginScreen(FormScreen):
             yield PlainText(_("Forgot your password? The front desk can give you a "
                               "temporary one."), classes="help")
         yield KeyHints(self.translate)
-
-    def on_mount(self) -> None:
-        self.query_one("#username").focus()
 
     def entry_utterance(self) -> str:
         return speech.login_entered(self.translate)

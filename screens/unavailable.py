@@ -30,6 +30,7 @@ HEALTH_GROUP = "health"
 
 
 class UnavailableScreen(KioskScreen):
+    FIRST_FOCUS = "#retry"
     checking: reactive[bool] = reactive(False)
 
     class ServiceBack(CallEnded):
@@ -55,7 +56,6 @@ class UnavailableScreen(KioskScreen):
         yield KeyHints(self.translate)
 
     def on_mount(self) -> None:
-        self.query_one("#retry").focus()
         self._timer = self.set_interval(self.retry_seconds, self.retry)
 
     def entry_utterance(self) -> str:

@@ -26,6 +26,7 @@ DEFAULT_SUPPORT_TEXT = N_("Please ask the front desk for help.")
 
 
 class WelcomeScreen(KioskScreen):
+    FIRST_FOCUS = "#start-activation"
     FLOW_BUTTONS = {"start-activation": Event.START_ACTIVATION,
                     "start-login": Event.START_LOGIN}
 
@@ -94,9 +95,6 @@ class WelcomeScreen(KioskScreen):
                  if sheet.staff_username else ""]
         yield PlainText("\n".join(line for line in lines if line), id="demo-sheet",
                         classes="demo-sheet")
-
-    def on_mount(self) -> None:
-        self.query_one("#start-activation").focus()
 
     @on(Button.Pressed, "#language")
     def _toggle_language(self) -> None:

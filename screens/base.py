@@ -92,6 +92,14 @@ class KioskScreen(Screen[None], inherit_bindings=False):
         if self.FIRST_FOCUS:
             self.query_one(self.FIRST_FOCUS).focus()
 
+    ENTER_MOVES_ON: ClassVar[frozenset[str]] = frozenset()
+    """Ids of the fields where Enter goes on to the next field (the last one submits)."""
+
+    @on(Input.Submitted)
+    def _enter_moves_on(self, submitted: Input.Submitted) -> None:
+        if submitted.input.id in self.ENTER_MOVES_ON:
+            self.focus_next()
+
     # --- buttons that only move the flow ----------------------------------------------
     FLOW_BUTTONS: ClassVar[dict[str, Event]] = {}
     """Button id -> the flow event its press asks the app for (Back, Log out, ...)."""

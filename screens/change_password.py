@@ -23,6 +23,7 @@ from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormSc
 class ChangePasswordScreen(PasswordFormScreen):
     CHECKS_USERNAME = False
     FIRST_FOCUS = "#current-password"
+    ENTER_MOVES_ON = frozenset({"current-password", "new-password"})
     FLOW_BUTTONS = {"back": Event.BACK, "logout": Event.LOG_OUT}
 
     def __init__(self, context: ScreenContext, account: AccountView, *, forced: bool) -> None:
@@ -74,11 +75,6 @@ class ChangePasswordScreen(PasswordFormScreen):
                           password=self.query_one("#new-password", Input).value,
                           verify=self.query_one("#verify-password", Input).value,
                           current=self.query_one("#current-password", Input).value)
-
-    @on(Input.Submitted, "#current-password")
-    @on(Input.Submitted, "#new-password")
-    def _next_field(self) -> None:
-        self.focus_next()
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted, "#verify-password")

@@ -26,6 +26,7 @@ USERNAME_INPUT_MAX = 64
 
 class CreateAccountScreen(PasswordFormScreen):
     FIRST_FOCUS = "#username"
+    ENTER_MOVES_ON = frozenset({"username", "password"})
     FLOW_BUTTONS = {"back": Event.BACK}
 
     def __init__(self, context: ScreenContext, key_check: KeyCheck) -> None:
@@ -82,11 +83,6 @@ class CreateAccountScreen(PasswordFormScreen):
         self.call_service(lambda services: services.create_account(
             raw_key, values.username, values.password, values.verify),
             partial(self.move_on, Event.ACCOUNT_CREATED))
-
-    @on(Input.Submitted, "#username")
-    @on(Input.Submitted, "#password")
-    def _next_field(self) -> None:
-        self.focus_next()
 
     def service_failed(self, error: BaseException | None) -> None:
         super().service_failed(error)

@@ -22,6 +22,7 @@ USERNAME_INPUT_MAX = 64
 
 class LoginScreen(FormScreen):
     FIRST_FOCUS = "#username"
+    ENTER_MOVES_ON = frozenset({"username"})
     FLOW_BUTTONS = {"back": Event.BACK}
 
     def __init__(self, context: ScreenContext) -> None:
@@ -48,10 +49,6 @@ class LoginScreen(FormScreen):
 
     def entry_utterance(self) -> str:
         return speech.login_entered(self.translate)
-
-    @on(Input.Submitted, "#username")
-    def _to_password(self) -> None:
-        self.query_one("#password").focus()
 
     @on(Button.Pressed, "#login")
     @on(Input.Submitted, "#password")

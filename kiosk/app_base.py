@@ -137,8 +137,9 @@ class AppBase(TextualErrorHooks, inherit_bindings=False):
             self.call_later(self.recover_from_error)
 
     def recover_from_error(self) -> None:
-        """Back to a clean start (apps with MAX_RECOVERIES > 0 say how)."""
-        raise NotImplementedError
+        """Back to a clean start. An app with MAX_RECOVERIES > 0 says how; one that does
+        not say stops here, as an app that does not recover would."""
+        self.exit(return_code=1, message=self.CRASH_MESSAGE)
 
     def _too_many_errors(self) -> bool:
         """Record one error; True when they come too fast to keep recovering."""

@@ -11,6 +11,7 @@ name, instead of in a district's browser sessions.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from asyncio.subprocess import Process
 
 from aiohttp import web
@@ -28,7 +29,7 @@ async def textual_serve_application(server: Server) -> web.Application:
     return await server._make_app()
 
 
-class AppServiceHooks(AppService):
+class AppServiceHooks(AppService, ABC):
     """AppService, with how its app process starts made a public hook: `open_app_process`."""
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
@@ -55,7 +56,7 @@ class AppServiceHooks(AppService):
         """The app process, once `start()` has opened it."""
         return self._process
 
+    @abstractmethod
     async def open_app_process(self, textual_serve_environment: dict[str, str]) -> Process:
         """Start the app process (stdin and stdout piped); given textual-serve's
         environment for it, to take the web driver's variables from."""
-        raise NotImplementedError

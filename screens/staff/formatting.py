@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -29,9 +30,9 @@ class SaysFailures:
     A handler by name (`on_call_failed`), so a plain mixin can hold it.
     """
 
-    def say(self, text: str) -> None:
-        """Show one line where the node keeps its messages."""
-        raise NotImplementedError
+    # Shows one line where the node keeps its messages; every console node that mixes
+    # this in defines it (a Textual node's metaclass rules out an abstract method).
+    say: Callable[[str], None]
 
     def on_call_failed(self, event: CallFailed) -> None:
         self.say(error_message(event.error))

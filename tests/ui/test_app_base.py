@@ -79,3 +79,25 @@ async def test_the_staff_console_keeps_textuals_dark_theme(database_url: str) ->
     app = _staff(database_url, FakeClock())
     async with app.run_test(size=(100, 30)):
         assert app.theme == "textual-dark"
+
+
+class _RecoversWithoutSayingHow(AppBase):
+    """An app that may recover, but defines no way back to a clean start."""
+
+    MAX_RECOVERIES = 3
+
+
+async def test_an_app_that_does_not_say_how_to_recover_stops_after_an_unexpected_error() -> None:
+    app = _RecoversWithoutSayingHow(clock=FakeClock())
+
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.call_later(explode)
+        await pilot.pause()
+        await pilot.pause()
+    assert app.return_code == 1
+    # It stopped at the first error: the recovery itself raised nothing more.
+    assert len(app.unexpected_errors) == 1

@@ -43,6 +43,7 @@ from kiosk.textual_private import (
     closing_or_not_running,
     keep_error_for_run_test,
     set_exit_status,
+    start_in_theme,
 )
 
 FOCUS_BINDINGS: list[BindingType] = [
@@ -93,7 +94,7 @@ class AppBase(TextualErrorHooks, inherit_bindings=False):
         for theme in (KIOSK_THEME, HIGH_CONTRAST_THEME):
             self.register_theme(theme)
         if self.START_THEME is not None:
-            self.theme = self.START_THEME
+            start_in_theme(self, self.START_THEME)
 
     # --- idle watch -------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:

@@ -1,7 +1,8 @@
 """Every use of Textual's private API, in one place.
 
 Textual offers no public hook for an error its event loop did not expect, nor for a
-result callback on the default screen. What the apps need there lives here, each with
+result callback on the default screen, nor for starting in a theme of one's own without
+parsing the style sheets twice. What the apps need there lives here, each with
 the reason public API does not do it, and nowhere else. The code was written against
 the Textual version below (pinned exactly in pyproject.toml);
 tests/unit/test_private_api.py checks that every method and attribute used here is
@@ -15,7 +16,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from textual.app import App
+from textual.app import App, InvalidThemeError
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -79,3 +80,23 @@ def give_empty_result_callback(screen: Screen[Any], requester: MessagePump) -> N
     # push_screen gives it. The default screen is shown in the first frame without a
     # push (the cold start target), so it gets an empty one here.
     screen._push_result_callback(requester, None)
+
+
+def start_in_theme(app: App[Any], name: str) -> None:
+    """Make `name` (a registered theme) the app's theme before the app runs."""
+    # Why: setting `App.theme` runs its watcher, which schedules refresh_css for when the
+    # app runs: that parses every style sheet again, into a new stylesheet, and empties
+    # the parse cache, so the sheets were parsed twice before the first frame (about
+    # 12 ms of the cold start). Before the app runs nothing is parsed or styled yet, so
+    # what the watcher (App._watch_theme) does is done here, without that refresh.
+    if name not in app.available_themes:
+        raise InvalidThemeError(f"Theme {name!r} has not been registered.")
+    app.set_reactive(App.theme, name)
+    theme = app.current_theme
+    classes = {cls: False for cls in app.classes if cls.startswith("-theme-")}
+    classes[f"-theme-{theme.name}"] = True
+    classes["-dark-mode"] = theme.dark
+    classes["-light-mode"] = not theme.dark
+    app.update_classes(classes, update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)
+    app.stylesheet.set_variables(app.get_css_variables())

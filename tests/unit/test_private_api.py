@@ -41,6 +41,7 @@ LIBRARIES = ("textual", "textual_serve")
 LIBRARY_SIGNATURES: list[tuple[type, str, str]] = [
     (App, "_dispatch_message", "(self, message: 'Message') -> 'None'"),
     (App, "_handle_exception", "(self, error: 'Exception') -> 'None'"),
+    (App, "_refresh_truecolor_filter", "(self, theme: 'TerminalTheme') -> 'None'"),
     (Screen, "_push_result_callback",
      "(self, requester: 'MessagePump', "
      "callback: 'ScreenResultCallbackType[ScreenResultType] | None', "
@@ -68,6 +69,10 @@ LIBRARY_CALLS: list[tuple[Callable[..., object], str]] = [
     (AppService.run, "self._process"),
     (AppService.__dict__["stdin"].fget, "self._stdin"),
     (App._handle_exception, "self._exception_event.set()"),
+    # What the theme watcher does, which start_in_theme does in its place.
+    (App._watch_theme, "self.update_classes(classes, update=False)"),
+    (App._watch_theme, "self._refresh_truecolor_filter(self.ansi_theme)"),
+    (App._watch_theme, "self.call_next(partial(self.refresh_css, animate=False))"),
 ]
 
 

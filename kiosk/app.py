@@ -34,24 +34,23 @@ from textual.screen import ModalScreen, Screen
 
 from kiosk.app_base import HIGH_CONTRAST_THEME, KIOSK_THEME, AppBase
 from kiosk.clock import Clock, SystemClock
-from kiosk.flow import INITIAL_STATE, Event, Payload, State, TransitionRefused, step
+from kiosk.flow import INITIAL_STATE, Event, State, TransitionRefused, step
 from kiosk.i18n import translator
 from kiosk.parent_session import ParentSession
 from kiosk.security.policy import PasswordPolicy
-from kiosk.services.views import AccountView, KeyCheck
 from kiosk.settings import Settings, load_settings
 from kiosk.speech import utterances as speech
 from kiosk.textual_private import give_empty_result_callback
 from screens.base import KioskScreen, ScreenContext
-from screens.close_kiosk_dialog import StaffExitDialog
-from screens.idle_warning import IdleWarning
 from screens.messages import FlowRequested, ServiceWentAway
 from screens.welcome import WelcomeScreen
 from styles import KIOSK_SHEET
 
 if TYPE_CHECKING:
+    from kiosk.flow import Payload
     from kiosk.services.parent import ParentServices
     from kiosk.speech.engine import SpeechEngine
+    from screens.idle_warning import IdleWarning
 
 __all__ = ["KioskApp"]  # and StaffApp, through __getattr__ below
 
@@ -176,6 +175,7 @@ class KioskApp(AppBase):
         if state is State.WELCOME:
             return WelcomeScreen(context, self.session.language)
         # The other screens load when first needed: only welcome is on the start-up path.
+        from kiosk.services.views import AccountView, KeyCheck
         from screens.account import AccountScreen, Arrival
         from screens.activate import ActivateScreen
         from screens.change_password import ChangePasswordScreen
@@ -406,6 +406,8 @@ class KioskApp(AppBase):
         seconds_left = max(1, int(limit + warning - idle + 0.999))
         translate = translator(self.session.language)
         if self.idle_warning is None:
+            from screens.idle_warning import IdleWarning  # not needed for the first frame
+
             self.idle_warning = IdleWarning(translate, seconds_left)
             self.push_screen(self.idle_warning, self._idle_warning_closed)
             self._idle_spoken = seconds_left
@@ -446,6 +448,8 @@ class KioskApp(AppBase):
 
     # --- staff exit -------------------------------------------------------------------
     def action_staff_exit(self) -> None:
+        from screens.close_kiosk_dialog import StaffExitDialog  # not needed for the first frame
+
         # In a browser F12 does nothing: whoever reaches the page could otherwise guess
         # or lock out staff passwords. Closing the tab ends a browser session.
         if self.browser_client is not None or isinstance(self.screen, StaffExitDialog):

@@ -15,9 +15,12 @@ never receives any.
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
+from typing import TYPE_CHECKING, TypeAlias
 
-from kiosk.services.views import AccountView, KeyCheck
+if TYPE_CHECKING:  # at run time, loaded when a payload is first checked (cold start)
+    from kiosk.services.views import AccountView, KeyCheck
 
 
 class State(Enum):
@@ -94,13 +97,28 @@ TRANSITIONS: dict[tuple[State, Event], State] = {**_PARENT_FLOW, **_from_every_s
 INITIAL_STATE = State.WELCOME
 
 # What an event into each state must carry: the data its screen is built from.
-Payload = KeyCheck | AccountView | None
-PAYLOADS: dict[State, type[KeyCheck] | type[AccountView]] = {
-    State.CREATE_ACCOUNT: KeyCheck,
-    State.ACCOUNT: AccountView,
-    State.CHANGE_PASSWORD: AccountView,
-    State.FORCED_CHANGE_PASSWORD: AccountView,
-}
+Payload: TypeAlias = "KeyCheck | AccountView | None"
+
+
+@functools.cache
+def _payloads() -> dict[State, type[KeyCheck] | type[AccountView]]:
+    # The views are imported here, not with this module: the kiosk's start-up path
+    # imports the flow, and its first frame needs none of them.
+    from kiosk.services.views import AccountView, KeyCheck
+
+    return {
+        State.CREATE_ACCOUNT: KeyCheck,
+        State.ACCOUNT: AccountView,
+        State.CHANGE_PASSWORD: AccountView,
+        State.FORCED_CHANGE_PASSWORD: AccountView,
+    }
+
+
+def __getattr__(name: str) -> dict[State, type[KeyCheck] | type[AccountView]]:
+    """`PAYLOADS`, what an event into each state must carry, made when first asked for."""
+    if name == "PAYLOADS":
+        return _payloads()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class PayloadRefused(TransitionRefused):
@@ -109,7 +127,7 @@ class PayloadRefused(TransitionRefused):
 
     def __init__(self, state: State, event: Event, target: State, payload: Payload) -> None:
         super().__init__(state, event)
-        needed = PAYLOADS.get(target)
+        needed = _payloads().get(target)
         wanted = needed.__name__ if needed is not None else "nothing"
         self.args = (f"{event.name} into {target.name} must carry {wanted}, "
                      f"not {type(payload).__name__}",)
@@ -131,7 +149,7 @@ def step(state: State, event: Event, payload: Payload = None) -> State:
     payload is missing, of the wrong kind, or given to a state that takes none.
     """
     target = next_state(state, event)
-    needed = PAYLOADS.get(target)
+    needed = _payloads().get(target)
     if (payload is not None or needed is not None) and (
             needed is None or not isinstance(payload, needed)):
         raise PayloadRefused(state, event, target, payload)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from kiosk.i18n import Translate
-from kiosk.services.views import StudentSummary
+
+if TYPE_CHECKING:
+    from kiosk.services.views import StudentSummary
 
 
 def student_lines(students: Sequence[StudentSummary], translate: Translate) -> list[str]:

@@ -13,7 +13,6 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button
 
-from kiosk.demo_sheet import read_sheet
 from kiosk.flow import Event
 from kiosk.i18n import LANGUAGES, N_, other_language
 from kiosk.speech import utterances as speech
@@ -82,6 +81,8 @@ class WelcomeScreen(KioskScreen):
         _ = self.translate
         yield PlainText(_("DEMO - a made-up district; nothing here is real"),
                         id="demo-banner", classes="demo-banner")
+        from kiosk.demo_sheet import read_sheet  # only a demo reads it: off the start-up path
+
         sheet = read_sheet(self.context.settings.database_url)
         if sheet is None:
             return

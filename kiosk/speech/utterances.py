@@ -16,13 +16,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from kiosk.errors import KeyMalformed, KeyTypo
 from kiosk.i18n import LANGUAGES, N_, Translate, translator
 from kiosk.security.keys import KEY_LENGTH, parse_key
 from kiosk.security.policy import Rule
-from kiosk.services.views import AccountView, KeyCheck, StudentSummary
 from kiosk.student_lines import student_lines
+
+if TYPE_CHECKING:  # not imported at start-up: the welcome screen speaks of none of them
+    from kiosk.services.views import AccountView, KeyCheck, StudentSummary
 
 # Marks the screens draw beside words; spoken, they would be noise.
 _MARKS = re.compile(r"[✓✗•■□]")

@@ -215,6 +215,7 @@ class KioskApp(AppBase):
         return welcome
 
     def on_mount(self) -> None:
+        self.call_after_refresh(collector_back_on)
         self.start_idle_watch(self.check_inactivity)
         if self.speech_at_start and not self.session.speech_on:
             self._speech_missing()
@@ -469,6 +470,16 @@ class KioskApp(AppBase):
         """Back to a clean welcome screen, as after an idle timeout."""
         self.idle_warning = None
         self.advance(Event.IDLE_TIMEOUT)
+
+
+def collector_back_on() -> None:
+    """After the first frame: if `kiosk run` kept the garbage collector off until now
+    (kiosk.launcher), it comes back on, and what the start-up made is frozen first (it
+    lives as long as the process; a first collection walking all of it would stall the
+    event loop for some 20 ms)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def __getattr__(name: str) -> Any:

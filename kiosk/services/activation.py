@@ -89,7 +89,8 @@ def create_account(ctx: ServiceContext, actor: Actor, raw_key: str, username: st
             session.flush()
             audit.record(session, ctx.clock, actor, Action.ACTIVATION,
                          guardian_id=key.guardian_id, subject=canonical_name)
-            view = queries.account_view(session, ctx.settings, account)
+            view = queries.account_view(session, ctx.settings,
+                                          queries.holder_of(session, account))
             uow.commit()
     except IntegrityError:
         # Lost a race on the unique username, or on one account per guardian (two live

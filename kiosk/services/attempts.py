@@ -15,18 +15,39 @@ Where the outcome is written depends on the database:
 - SQLite has one write lock for the whole database, which must never be held over a
   slow hash: the reservation is committed at once, and the outcome written in a
   transaction of its own.
+
+`reserved_after_read` also reads the row first. On PostgreSQL that read is the
+reservation's first statement, so a login pays for one transaction before its hash,
+not two; on SQLite it has a read-only transaction of its own, so a name that matches
+no row, or a locked row, never takes the write lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from sqlalchemy.orm import Session
 
 from kiosk.db.models import Account, StaffUser
 from kiosk.db.uow import UnitOfWork
 from kiosk.services import throttle
 from kiosk.services.context import ServiceContext
+
+
+class ReadRow(Protocol):
+    """What `reserved_after_read` needs of the row it read."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def locked(self) -> bool: ...
+
+
+RowT = TypeVar("RowT", bound=ReadRow)
 
 
 @dataclass
@@ -65,3 +86,32 @@ def reserved_attempt(ctx: ServiceContext, model: type[Account] | type[StaffUser]
             return
         uow.commit()
     yield ReservedAttempt(failures, ctx, None)
+
+
+@contextmanager
+def reserved_after_read(ctx: ServiceContext, model: type[Account] | type[StaffUser],
+                        read: Callable[[Session], RowT | None]
+                        ) -> Iterator[tuple[RowT | None, ReservedAttempt]]:
+    """`read` the row, then reserve one attempt on it unless it is missing or locked.
+
+    Yields what `read` returned (None: no such row) and the attempt, which is not
+    reserved (`failures` None) for a missing or locked row.
+    """
+    if ctx.database.is_sqlite:
+        with ctx.database.unit_of_work(read_only=True) as uow:
+            row = read(uow.session)
+        with reserved_attempt(ctx, model, row.id if row is not None else 0,
+                              known_locked=row is None or row.locked) as attempt:
+            yield row, attempt
+        return
+    with ctx.database.unit_of_work() as uow:
+        row = read(uow.session)
+        failures = None
+        if row is not None and not row.locked:
+            failures = throttle.reserve_login_attempt(uow.session, model, row.id,
+                                                      ctx.clock.now())
+        if failures is not None:
+            yield row, ReservedAttempt(failures, ctx, uow)
+            return
+    # Nothing reserved: the connection goes back before the caller's stand-in hash.
+    yield row, ReservedAttempt(None, ctx, None)

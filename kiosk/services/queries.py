@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
@@ -83,15 +84,35 @@ def username_in_use(session: Session, canonical: str) -> bool:
     )))
 
 
-def account_view(session: Session, settings: Settings, account: Account) -> AccountView:
+@dataclass(frozen=True)
+class AccountHolder:
+    """An account and its guardian's name: what an account view needs beside the students."""
+
+    account_id: int
+    username: str
+    must_change_password: bool
+    guardian_id: int
+    guardian_given_name: str
+    guardian_family_name: str
+
+
+def holder_of(session: Session, account: Account) -> AccountHolder:
     guardian = session.get(Guardian, account.guardian_id)
     assert guardian is not None  # foreign key
-    return AccountView(
+    return AccountHolder(
         account_id=account.id, username=account.username,
-        guardian_given_name=guardian.given_name, guardian_family_name=guardian.family_name,
-        students=students_of(session, guardian.id),
+        must_change_password=account.must_change_password, guardian_id=guardian.id,
+        guardian_given_name=guardian.given_name, guardian_family_name=guardian.family_name)
+
+
+def account_view(session: Session, settings: Settings, holder: AccountHolder) -> AccountView:
+    return AccountView(
+        account_id=holder.account_id, username=holder.username,
+        guardian_given_name=holder.guardian_given_name,
+        guardian_family_name=holder.guardian_family_name,
+        students=students_of(session, holder.guardian_id),
         district_id=settings.district_id, district_name=settings.district_name,
-        portal_url=settings.portal_url, must_change_password=account.must_change_password,
+        portal_url=settings.portal_url, must_change_password=holder.must_change_password,
     )
 
 

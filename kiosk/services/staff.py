@@ -88,12 +88,10 @@ def staff_log_in(ctx: ServiceContext, actor: Actor, username: str,
         new_hash = (ctx.hashing.hash(password)
                     if ctx.hashing.needs_rehash(password_hash) else None)
         with attempt.outcome() as uow:
-            throttle.reset_login_failures(uow.session, StaffUser, user_id)
             values: dict[str, object] = {"last_login_at": ctx.clock.now()}
             if new_hash is not None:
                 values["password_hash"] = new_hash
-            uow.session.execute(
-                update(StaffUser).where(StaffUser.id == user_id).values(**values))
+            throttle.reset_login_failures(uow.session, StaffUser, user_id, **values)
             audit.record(uow.session, ctx.clock, actor, Action.STAFF_LOGIN, subject=canonical)
             uow.commit()
     return StaffSession(username=canonical, role=role)

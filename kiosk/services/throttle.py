@@ -18,9 +18,10 @@ toward a lobby terminal or the lobby's ceiling. Their counter rows are named
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, literal, null, or_, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, case, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.audit import Actor
@@ -68,36 +69,55 @@ def reserve_login_attempt(session: Session, model: type[Account] | type[StaffUse
     checked. The lock is set by the same statement that counts, so when the 5th
     attempt is reserved no 6th can be, whatever arrives at the same moment.
     """
+    locks = {_lock_parameter(failures): lock_for(failures, now)[0]
+             for failures in range(FREE_FAILURES, _LONGEST_LOCK_FAILURES + 1)}
+    return session.execute(_reserve_statement(model),
+                           {"row_id": row_id, "now": now, **locks}).scalar_one_or_none()
+
+
+# The failure count from which the lock is the longest (MAX_LOCK).
+_LONGEST_LOCK_FAILURES = FREE_FAILURES - 1 + -(-MAX_LOCK // LOCK_STEP)
+
+
+def _lock_parameter(failures: int) -> str:
+    return f"lock_after_{failures}"
+
+
+@cache
+def _reserve_statement(model: type[Account] | type[StaffUser]) -> Update:
+    """The reservation's UPDATE, built once per table; the times come as parameters, so
+    every login reuses one compiled statement."""
     count = model.failed_logins + 1
-    return session.execute(
+    now = bindparam("now", type_=UTCDateTime())
+    return (
         update(model)
-        .where(model.id == row_id, model.hard_locked.is_(False),
+        .where(model.id == bindparam("row_id"), model.hard_locked.is_(False),
                or_(model.locked_until.is_(None), model.locked_until <= now))
-        .values(failed_logins=count, locked_until=_lock_until(count, now),
+        .values(failed_logins=count, locked_until=_lock_until(count),
                 hard_locked=count >= HARD_LOCK_FAILURES)
         .returning(model.failed_logins)
-    ).scalar_one_or_none()
+        # No object of the session needs the new values (the callers read plain
+        # snapshots), and the time parameters cannot be evaluated in Python.
+        .execution_options(synchronize_session=False))
 
 
-def _lock_until(count: ColumnElement[int], now: datetime) -> ColumnElement[datetime | None]:
-    """`lock_for(count, now)[0]` as SQL: one branch per step up to the longest lock."""
+def _lock_until(count: ColumnElement[int]) -> ColumnElement[datetime | None]:
+    """`lock_for(count, now)[0]` as SQL, one branch per step up to the longest lock; each
+    step's time is the parameter `_lock_parameter(failures)`."""
     whens: list[tuple[ColumnElement[bool], ColumnElement[Any]]] = [
         (count >= HARD_LOCK_FAILURES, null())]
-    for failures in range(FREE_FAILURES, HARD_LOCK_FAILURES):
-        until, _hard = lock_for(failures, now)
-        assert until is not None
-        value = literal(until, UTCDateTime())
-        if until - now >= MAX_LOCK:
-            whens.append((count >= failures, value))
-            break
-        whens.append((count == failures, value))
+    for failures in range(FREE_FAILURES, _LONGEST_LOCK_FAILURES + 1):
+        value = bindparam(_lock_parameter(failures), type_=UTCDateTime())
+        longest = failures == _LONGEST_LOCK_FAILURES
+        whens.append((count >= failures if longest else count == failures, value))
     return case(*whens, else_=null())
 
 
 def reset_login_failures(session: Session, model: type[Account] | type[StaffUser],
-                         row_id: int) -> None:
+                         row_id: int, **also: object) -> None:
+    """A right password: the run of failures ends. `also`: more columns for the same UPDATE."""
     session.execute(update(model).where(model.id == row_id)
-                    .values(failed_logins=0, locked_until=None, hard_locked=False))
+                    .values(failed_logins=0, locked_until=None, hard_locked=False, **also))
 
 
 def activation_counters(actor: Actor) -> tuple[tuple[str, int], ...]:

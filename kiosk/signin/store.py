@@ -39,7 +39,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, cast, delete, insert, or_, select, update
@@ -69,6 +69,11 @@ from kiosk.signin.config import (
     REFRESH_TOKEN_LIFETIME,
     SIGNING_ALGORITHM,
 )
+
+# How often a process sweeps codes older than REFRESH_TOKEN_LIFETIME, by database URL.
+SWEEP_INTERVAL = timedelta(minutes=10)
+_last_sweep: dict[str, datetime] = {}
+_sweep_lock = threading.Lock()
 
 CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 CSRF_SECRET = "csrf"  # noqa: S105 - the name of a row, not a secret
@@ -432,9 +437,21 @@ def save_code(database: Database, clock: Clock, code: str, *, client_id: str, ac
             redirect_uri=redirect_uri, scope=scope, nonce=nonce,
             code_challenge=code_challenge, code_challenge_method=code_challenge_method,
             locale=locale, auth_time=now, expires_at=now + CODE_LIFETIME))
-        # Old codes are of no use to anyone: sweep them while we are here.
-        session.execute(delete(SigninCode).where(
-            SigninCode.expires_at < now - REFRESH_TOKEN_LIFETIME))
+        if _sweep_due(database, now):
+            # Old codes are of no use to anyone: sweep them while we are here.
+            session.execute(delete(SigninCode).where(
+                SigninCode.expires_at < now - REFRESH_TOKEN_LIFETIME))
+
+
+def _sweep_due(database: Database, now: datetime) -> bool:
+    """At most one sweep of old codes per process and database every SWEEP_INTERVAL,
+    so a login does not pay for it: the old rows are kept for weeks anyway."""
+    with _sweep_lock:
+        last = _last_sweep.get(database.url)
+        if last is not None and now - last < SWEEP_INTERVAL:
+            return False
+        _last_sweep[database.url] = now
+        return True
 
 
 def claim_code(database: Database, clock: Clock, code: str, client_id: str,

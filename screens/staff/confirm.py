@@ -29,17 +29,16 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: Content, confirm_label: str = "Yes, do it") -> None:
+    def __init__(self, question: Content) -> None:
         super().__init__(id="confirm")
         self._question = question
-        self._confirm_label = confirm_label
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="dialog"):
             yield Static(self._question, id="confirm-question")
             yield Static(Content("Press Y to confirm or N to cancel."), classes="hint")
             with Horizontal(classes="buttons"):
-                yield Button(Content(self._confirm_label), id="confirm-yes", variant="warning")
+                yield Button(Content("Yes, do it"), id="confirm-yes", variant="warning")
                 yield Button(Content("Cancel"), id="confirm-no")
 
     def on_mount(self) -> None:

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 
 from screens.staff.search_panel import SearchPanel
+from screens.staff.staff_screen import StaffScreen
 from screens.text import lines
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from kiosk.settings import Settings
 
 
-class ConsoleScreen(Screen[None]):
+class ConsoleScreen(StaffScreen[None]):
     """Find a family, the audit log, and (for administrators only) staff users, rosters
     and the sign-in clients.
 
@@ -34,9 +34,7 @@ class ConsoleScreen(Screen[None]):
         """The staff member asked to log out."""
 
     def __init__(self, services: StaffServices, settings: Settings) -> None:
-        super().__init__(id="console")
-        self._services = services
-        self._settings = settings
+        super().__init__(services, settings.zone, id="console")
 
     def compose(self) -> ComposeResult:
         # The panels load with the console, not with the app: the login screen paints
@@ -53,7 +51,7 @@ class ConsoleScreen(Screen[None]):
                 f" from {self._services.client_address or 'this host'}"), id="whoami")
             yield Button(Content("Log out"), id="logout")
             yield Button(Content("Quit"), id="quit")
-        zone = self._settings.zone
+        zone = self._zone
         with TabbedContent(id="tabs"):
             with TabPane("Find a family", id="tab-find"):
                 yield SearchPanel(self._services, id="search-panel")
@@ -83,8 +81,8 @@ class ConsoleScreen(Screen[None]):
                 self.query_one("#tabs", TabbedContent).active = "tab-audit"
                 self.query_one("#audit-panel", AuditPanel).show_guardian(guardian_id)
 
-        self.app.push_screen(HouseholdScreen(self._services, self._settings,
-                                             event.guardian_id), closed)
+        self.app.push_screen(HouseholdScreen(self._services, self._zone, event.guardian_id),
+                             closed)
 
     @on(Button.Pressed, "#logout")
     def _log_out(self) -> None:

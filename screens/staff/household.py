@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -26,13 +25,13 @@ from kiosk.services.views import (
 from screens.staff.confirm import confirm_then_run
 from screens.staff.formatting import SaysFailures, when
 from screens.staff.key_issued import KeyIssuedScreen
+from screens.staff.staff_screen import StaffScreen
 from screens.staff.temporary_password import TemporaryPasswordScreen
 from screens.text import cell, lines, literal
 from screens.workers import IGNORE, CallEnded, thread_call
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
-    from kiosk.settings import Settings
 
 
 def guardian_name(guardian: GuardianDetail) -> str:
@@ -99,7 +98,7 @@ def describe(guardian: GuardianDetail, zone: ZoneInfo) -> Content:
     return lines(*parts)
 
 
-class HouseholdScreen(SaysFailures, Screen[int | None]):
+class HouseholdScreen(SaysFailures, StaffScreen[int | None]):
     """Dismisses with a guardian's record number to show their audit events, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -128,10 +127,8 @@ class HouseholdScreen(SaysFailures, Screen[int | None]):
         result: object
         """What the service returned: a count, a key, a temporary password..."""
 
-    def __init__(self, services: StaffServices, settings: Settings, guardian_id: int) -> None:
-        super().__init__(id="household")
-        self._services = services
-        self._settings = settings
+    def __init__(self, services: StaffServices, zone: ZoneInfo, guardian_id: int) -> None:
+        super().__init__(services, zone, id="household")
         self._first_id = guardian_id
         self._selected_id = guardian_id
         self._household: Household | None = None
@@ -206,8 +203,7 @@ class HouseholdScreen(SaysFailures, Screen[int | None]):
         guardian = self.selected
         if guardian is None:
             return
-        self.query_one("#guardian-detail", Static).update(describe(guardian,
-                                                                   self._settings.zone))
+        self.query_one("#guardian-detail", Static).update(describe(guardian, self._zone))
         self.query_one("#issue-key", Button).label = Content(
             "Reissue key (i)" if has_active_key(guardian) else "Issue key (i)")
         disabled = guardian.account is not None and guardian.account.disabled
@@ -325,9 +321,9 @@ class HouseholdScreen(SaysFailures, Screen[int | None]):
         }
         self.say(done.get(event.action, "Done."))
         if isinstance(result, TemporaryPassword):
-            self.app.push_screen(TemporaryPasswordScreen(result, self._settings.zone))
+            self.app.push_screen(TemporaryPasswordScreen(result, self._zone))
         elif isinstance(result, IssuedKey):
-            self.app.push_screen(KeyIssuedScreen(result, self._settings, self._services))
+            self.app.push_screen(KeyIssuedScreen(result, self._zone, self._services.write_letters))
         self.reload()
 
     def say(self, text: str) -> None:

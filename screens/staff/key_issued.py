@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,9 +22,8 @@ from screens.staff.formatting import error_message, when
 from screens.text import lines, literal
 from screens.workers import CallEnded, CallFailed, thread_call
 
-if TYPE_CHECKING:
-    from kiosk.services.staff import StaffServices
-    from kiosk.settings import Settings
+# The staff services' `write_letters(path, keys)`: writes a new PDF file, returns its path.
+WriteLetters = Callable[[Path, Sequence[IssuedKey]], Path]
 
 
 def spaced_key(key: str) -> str:
@@ -46,11 +47,11 @@ class KeyIssuedScreen(ModalScreen[None]):
         path: Path
         """The file written."""
 
-    def __init__(self, issued: IssuedKey, settings: Settings, services: StaffServices) -> None:
+    def __init__(self, issued: IssuedKey, zone: ZoneInfo, write_letters: WriteLetters) -> None:
         super().__init__(id="key-issued")
         self._issued = issued
-        self._settings = settings
-        self._services = services
+        self._zone = zone
+        self._write_letters = write_letters
 
     def compose(self) -> ComposeResult:
         issued = self._issued
@@ -62,7 +63,7 @@ class KeyIssuedScreen(ModalScreen[None]):
             yield Static(literal(spaced_key(issued.activation_key), "bold"), id="secret-value",
                          classes="secret")
             yield Static(lines(
-                f"Valid until {when(issued.expires_at, self._settings.zone)}. Any earlier "
+                f"Valid until {when(issued.expires_at, self._zone)}. Any earlier "
                 "key of this guardian no longer works. The key is shown only now: print the "
                 "letter or copy it onto paper for the parent."), id="secret-note")
             yield Label(Content("Write a printable letter (PDF) to this file:"))
@@ -92,7 +93,7 @@ class KeyIssuedScreen(ModalScreen[None]):
 
     @thread_call(LetterWritten, group="write-letter")
     def _write(self, path: Path) -> Path:
-        return self._services.write_letters(path, [self._issued])
+        return self._write_letters(path, [self._issued])
 
     @on(LetterWritten)
     def _written(self, event: LetterWritten) -> None:

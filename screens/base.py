@@ -31,6 +31,7 @@ from kiosk.errors import KioskError, ServiceUnavailable
 from kiosk.i18n import Translate
 from kiosk.security.policy import PasswordPolicy
 from kiosk.speech import utterances as speech
+from screens.first_focus import FocusesFirst
 from screens.kiosk_input import KioskInput
 from screens.messages import FlowRequested, ServiceWentAway
 from screens.plain_text import PlainText
@@ -68,7 +69,7 @@ class ScreenContext:
     speak: Callable[[str], None] = _silent  # says the text when speech is on
 
 
-class KioskScreen(Screen[None], inherit_bindings=False):
+class KioskScreen(FocusesFirst, Screen[None], inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(self, context: ScreenContext, *, id: str) -> None:
@@ -82,15 +83,6 @@ class KioskScreen(Screen[None], inherit_bindings=False):
     @property
     def translate(self) -> Translate:
         return self.context.translate
-
-    FIRST_FOCUS: ClassVar[str] = ""
-    """The selector of the widget focused when the screen opens."""
-
-    def on_mount(self) -> None:
-        # Textual calls the on_mount of every class in the MRO, so a subclass with its own
-        # on_mount gets this too, without calling super().
-        if self.FIRST_FOCUS:
-            self.query_one(self.FIRST_FOCUS).focus()
 
     ENTER_MOVES_ON: ClassVar[frozenset[str]] = frozenset()
     """Ids of the fields where Enter goes on to the next field (the last one submits)."""
@@ -183,7 +175,7 @@ class KioskScreen(Screen[None], inherit_bindings=False):
             line.set_class(bool(text), "-shown")
 
 
-class KioskModal(ModalScreen[bool], inherit_bindings=False):
+class KioskModal(FocusesFirst, ModalScreen[bool], inherit_bindings=False):
     """A dialog over a parent screen, in the kiosk's language of the moment."""
 
     BINDINGS: ClassVar[list[BindingType]] = []

@@ -26,6 +26,7 @@ class StaffExitDialog(KioskModal):
     """`verify(username, password)` blocks (argon2) and raises LoginFailed when wrong."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+    FIRST_FOCUS = "#staff-username"
 
     class Verified(CallEnded):
         """The staff credentials are right."""
@@ -47,9 +48,6 @@ class StaffExitDialog(KioskModal):
                 yield Button(Content(_("Close the kiosk")), id="staff-confirm",
                              variant="error")
                 yield Button(Content(_("Cancel")), id="staff-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#staff-username").focus()
 
     @on(Input.Submitted, "#staff-username")
     def _to_password(self) -> None:

@@ -16,6 +16,8 @@ from screens.plain_text import PlainText
 class IdleWarning(KioskModal):
     """Any key or click keeps the session (the app sees the input); so does the button."""
 
+    FIRST_FOCUS = "#still-here"
+
     def __init__(self, translate: Translate, seconds_left: int) -> None:
         super().__init__(translate, id="idle-warning")
         self.seconds_left = seconds_left
@@ -26,9 +28,6 @@ class IdleWarning(KioskModal):
             yield from heading(_("Are you still there?"), self._countdown_text(),
                                lead_id="countdown")
             yield Button(Content(_("I am still here")), id="still-here", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#still-here").focus()
 
     def _countdown_text(self) -> str:
         _ = self.translate

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from kiosk.services.views import StaffUserView
+from screens.first_focus import FocusesFirst
 from screens.staff.confirm import ConfirmScreen
 from screens.staff.formatting import SaysFailures
 from screens.staff.secret_input import SecretInput
@@ -24,10 +25,11 @@ if TYPE_CHECKING:
     from kiosk.services.staff import StaffServices
 
 
-class AddStaffUserScreen(SaysFailures, ModalScreen[StaffUserView | None]):
+class AddStaffUserScreen(SaysFailures, FocusesFirst, ModalScreen[StaffUserView | None]):
     """Username, role, and a password typed twice that meets the password rules."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    FIRST_FOCUS = "#new-username"
 
     @dataclass
     class Added(CallEnded):
@@ -57,9 +59,6 @@ class AddStaffUserScreen(SaysFailures, ModalScreen[StaffUserView | None]):
             with Horizontal(classes="buttons"):
                 yield Button(Content("Add staff member"), id="add", variant="primary")
                 yield Button(Content("Cancel"), id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#new-username", Input).focus()
 
     @on(Input.Submitted, "#new-username")
     @on(Input.Submitted, "#new-password")

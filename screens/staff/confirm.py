@@ -15,19 +15,21 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 from textual.worker import Worker
 
+from screens.first_focus import FocusesFirst
 from screens.text import literal
 
 CANCELLED = "Cancelled; nothing was changed."
 STILL_WORKING = "The last change is still being made; try again in a moment."
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(FocusesFirst, ModalScreen[bool]):
     """Asks one question; dismisses with True only for an explicit yes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
     ]
+    FIRST_FOCUS = "#confirm-no"  # an Enter pressed on reflex cancels
 
     def __init__(self, question: Content) -> None:
         super().__init__(id="confirm")
@@ -40,9 +42,6 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(Content("Yes, do it"), id="confirm-yes", variant="warning")
                 yield Button(Content("Cancel"), id="confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
 
     @on(Button.Pressed, "#confirm-yes")
     def _yes(self) -> None:

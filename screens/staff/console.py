@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 
+from screens.first_focus import FocusesFirst
 from screens.staff.search_panel import SearchPanel
 from screens.staff.staff_screen import StaffScreen
 from screens.text import lines
@@ -21,13 +22,15 @@ if TYPE_CHECKING:
     from kiosk.settings import Settings
 
 
-class ConsoleScreen(StaffScreen[None]):
+class ConsoleScreen(FocusesFirst, StaffScreen[None]):
     """Find a family, the audit log, and (for administrators only) staff users, rosters
     and the sign-in clients.
 
     The role is the one at login. The core checks it again on every call, so an
     administrator demoted meanwhile is refused, with a message, until they log in again.
     """
+
+    FIRST_FOCUS = "#search"
 
     @dataclass
     class LogOutRequested(Message):
@@ -67,9 +70,6 @@ class ConsoleScreen(StaffScreen[None]):
                 with TabPane("Sign-in clients", id="tab-signin"):
                     yield SigninClientsPanel(self._services, zone, id="signin-clients-panel")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#search").focus()
 
     @on(SearchPanel.GuardianChosen)
     def _open_household(self, event: SearchPanel.GuardianChosen) -> None:

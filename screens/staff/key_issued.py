@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from kiosk.errors import Refused
 from kiosk.services.views import IssuedKey
+from screens.first_focus import FocusesFirst
 from screens.staff.formatting import error_message, when
 from screens.text import lines, literal
 from screens.workers import CallEnded, CallFailed, thread_call
@@ -31,7 +32,7 @@ def spaced_key(key: str) -> str:
     return " - ".join(key.split("-"))
 
 
-class KeyIssuedScreen(ModalScreen[None]):
+class KeyIssuedScreen(FocusesFirst, ModalScreen[None]):
     """The key in large, grouped type; an optional PDF letter written to a typed path.
 
     The letter goes to a new file only (mode 0600): an existing file is never
@@ -39,6 +40,7 @@ class KeyIssuedScreen(ModalScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    FIRST_FOCUS = "#letter-path"
 
     @dataclass
     class LetterWritten(CallEnded):
@@ -72,9 +74,6 @@ class KeyIssuedScreen(ModalScreen[None]):
                 yield Button(Content("Write letter"), id="write-letter")
             yield Static(Content(""), id="letter-status")
             yield Button(Content("Done, close"), id="close", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#letter-path", Input).focus()
 
     @on(Input.Submitted, "#letter-path")
     @on(Button.Pressed, "#write-letter")

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from kiosk.services.views import StaffSession
+from screens.first_focus import FocusesFirst
 from screens.staff.formatting import error_message
 from screens.staff.secret_input import SecretInput
 from screens.text import literal
@@ -22,8 +23,10 @@ from screens.workers import IGNORE, CallEnded, CallFailed, thread_call
 LogIn = Callable[[str, str], StaffSession]
 
 
-class StaffLoginScreen(Screen[None]):
+class StaffLoginScreen(FocusesFirst, Screen[None]):
     """Username and password; the app swaps in the console on `LoggedIn`."""
+
+    FIRST_FOCUS = "#username"
 
     @dataclass
     class LoggedIn(Message):
@@ -54,9 +57,6 @@ class StaffLoginScreen(Screen[None]):
             yield SecretInput(id="password")
             yield Button(Content("Log in"), id="login", variant="primary")
             yield Static(Content(""), id="form-error")
-
-    def on_mount(self) -> None:
-        self.query_one("#username", Input).focus()
 
     @on(Input.Submitted, "#username")
     def _next_field(self) -> None:

@@ -14,14 +14,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from kiosk.services.views import TemporaryPassword
+from screens.first_focus import FocusesFirst
 from screens.staff.formatting import when
 from screens.text import lines, literal
 
 
-class TemporaryPasswordScreen(ModalScreen[None]):
+class TemporaryPasswordScreen(FocusesFirst, ModalScreen[None]):
     """Big and clear, once. Nothing keeps the password after this screen closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    FIRST_FOCUS = "#close"
 
     def __init__(self, temporary: TemporaryPassword, zone: ZoneInfo) -> None:
         super().__init__(id="temporary-password")
@@ -45,7 +47,6 @@ class TemporaryPasswordScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._temporary = None  # the widgets hold it until the screen closes, nothing else
-        self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -12,17 +12,16 @@ from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Input
 
 from kiosk.flow import Event
+from kiosk.i18n import N_
 from kiosk.security.keys import KEY_LENGTH
 from kiosk.speech import utterances as speech
-from screens.base import FormScreen, ScreenContext, heading
-from screens.key_hints import KeyHints
+from screens.base import FormScreen, ScreenContext
 from screens.kiosk_input import KioskInput
 from screens.plain_text import PlainText
 
@@ -39,6 +38,9 @@ def typed_symbols(raw: str) -> int:
 
 
 class ActivateScreen(FormScreen):
+    HEADING = (N_("Activate your account"),
+               N_("Type the activation key printed on your letter. Each guardian has their "
+                  "own key. Capital letters, spaces and dashes do not matter."))
     FIRST_FOCUS = "#activation-key"
     FLOW_BUTTONS = {"back": Event.BACK}
 
@@ -46,24 +48,18 @@ class ActivateScreen(FormScreen):
         super().__init__(context, id="activate")
         self._progress_timer: Timer | None = None
 
-    def compose(self) -> ComposeResult:
+    def form_fields(self) -> ComposeResult:
         _ = self.translate
-        with VerticalScroll(classes="frame"):
-            yield from heading(_("Activate your account"),
-                               _("Type the activation key printed on your letter. Each "
-                                 "guardian has their own key. Capital letters, spaces and "
-                                 "dashes do not matter."))
-            yield PlainText(_("Or scan the code on your letter."), id="scan-hint",
-                            classes="hint")
-            yield from self.labelled(_("Activation key"), KioskInput(
-                placeholder="XXXXX-XXXXX-XXXXX-XXXXX-XXXXX", id="activation-key",
-                max_length=KEY_INPUT_MAX))
-            yield PlainText(self._progress_text(""), id="key-progress", classes="hint")
-            yield from self.form_status()
-            with Horizontal(classes="buttons"):
-                yield Button(Content(_("Submit")), id="submit", variant="primary")
-                yield Button(Content(_("Back")), id="back")
-        yield KeyHints(self.translate)
+        yield PlainText(_("Or scan the code on your letter."), id="scan-hint", classes="hint")
+        yield from self.labelled(_("Activation key"), KioskInput(
+            placeholder="XXXXX-XXXXX-XXXXX-XXXXX-XXXXX", id="activation-key",
+            max_length=KEY_INPUT_MAX))
+        yield PlainText(self._progress_text(""), id="key-progress", classes="hint")
+
+    def form_buttons(self) -> ComposeResult:
+        _ = self.translate
+        yield Button(Content(_("Submit")), id="submit", variant="primary")
+        yield Button(Content(_("Back")), id="back")
 
     def _progress_text(self, raw: str) -> str:
         _ = self.translate

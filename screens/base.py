@@ -2,9 +2,11 @@
 
 `KioskScreen` drops Screen's default bindings (ctrl+c copies selected text); Tab and
 Shift+Tab are the app's (kiosk.app_base), so they hold on every screen and dialog.
-`FormScreen` runs service calls as thread calls (screens.workers) with a visible busy
-line, ignores a second submit while one runs, and shows errors in `#form-error` (an
-unexpected one as the calm fallback, and nothing else there).
+`FormScreen` lays every parent form out the same way (`compose`: the heading, the
+form's fields, `form_status()`, its buttons, key hints), runs service calls as thread
+calls (screens.workers) with a visible busy line, ignores a second submit while one
+runs, and shows errors in `#form-error` (an unexpected one as the calm fallback, and
+nothing else there).
 
 Speech: a screen hands what it wants said to `context.speak` (the app drops it while
 speech is off). What is said comes from kiosk.speech.utterances: on entering, the
@@ -21,7 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
+from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
@@ -32,6 +36,7 @@ from kiosk.i18n import Translate
 from kiosk.security.policy import PasswordPolicy
 from kiosk.speech import utterances as speech
 from screens.first_focus import FocusesFirst
+from screens.key_hints import KeyHints
 from screens.kiosk_input import KioskInput
 from screens.messages import FlowRequested, ServiceWentAway
 from screens.plain_text import PlainText
@@ -201,7 +206,40 @@ class FormScreen(KioskScreen):
         super().__init__(context, id=id)
         self._on_success: Callable[[Any], None] | None = None
 
-    # --- pieces the subclasses compose ---------------------------------------------
+    # --- the layout every form shares; each form gives its own parts ------------------
+    FRAME_CLASSES: ClassVar[str] = "frame"
+    """The classes of the scrolling frame the form stands in."""
+
+    HEADING: ClassVar[tuple[str, str]] = ("", "")
+    """The form's title and what it is for, marked with N_() and translated when shown."""
+
+    # What stands between the heading and the status lines (every form defines it).
+    form_fields: Callable[[], ComposeResult]
+    # The row of buttons, the primary one first (every form defines it).
+    form_buttons: Callable[[], ComposeResult]
+
+    def compose(self) -> ComposeResult:
+        """The heading, the fields, `form_status()`, the buttons, `form_help()`, key hints."""
+        with VerticalScroll(classes=self.FRAME_CLASSES):
+            yield from heading(*self.heading_texts())
+            yield from self.form_fields()
+            yield from self.form_status()
+            with Horizontal(classes="buttons"):
+                yield from self.form_buttons()
+            yield from self.form_help()
+        yield KeyHints(self.translate)
+
+    def heading_texts(self) -> tuple[str, str]:
+        """`HEADING`, translated; a form whose heading depends on its data overrides this."""
+        _ = self.translate
+        title, lead = self.HEADING
+        return _(title), (_(lead) if lead else "")  # gettext("") is the catalog's header
+
+    def form_help(self) -> ComposeResult:
+        """Lines under the buttons; none unless a form has some."""
+        yield from ()
+
+    # --- pieces the forms compose ---------------------------------------------------
     def form_error(self) -> PlainText:
         return PlainText("", id="form-error", classes="form-error")
 

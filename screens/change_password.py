@@ -6,7 +6,7 @@ from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input
 
@@ -14,8 +14,7 @@ from kiosk.errors import RulesNotMet, WrongCurrentPassword
 from kiosk.flow import Event, Payload
 from kiosk.services.views import AccountView
 from kiosk.speech import utterances as speech
-from screens.base import ScreenContext, heading
-from screens.key_hints import KeyHints
+from screens.base import ScreenContext
 from screens.kiosk_input import KioskInput
 from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormScreen
 
@@ -31,37 +30,37 @@ class ChangePasswordScreen(PasswordFormScreen):
         self.account = account
         self.forced = forced
 
-    def compose(self) -> ComposeResult:
+    def heading_texts(self) -> tuple[str, str]:
         _ = self.translate
-        with VerticalScroll(classes="frame"):
-            if self.forced:
-                yield from heading(_("Choose a new password"),
-                                   _("You logged in with a temporary password. Choose your "
-                                     "own password now to open your account."))
-                current_label = _("Current password (the temporary one)")
-            else:
-                yield from heading(_("Change your password"),
-                                   _("Type your current password, then your new password "
-                                     "twice."))
-                current_label = _("Current password")
-            with Horizontal(classes="columns"):
-                with Vertical(classes="fields"):
-                    yield from self.labelled(current_label, KioskInput(
-                        id="current-password", password=True, max_length=PASSWORD_INPUT_MAX))
-                    yield from self.labelled(_("New password"), KioskInput(
-                        id="new-password", password=True, max_length=PASSWORD_INPUT_MAX))
-                    yield from self.labelled(_("Verify new password"), KioskInput(
-                        id="verify-password", password=True, max_length=PASSWORD_INPUT_MAX))
-                with Vertical(classes="help"):
-                    yield from self.password_widgets()
-            yield from self.form_status()
-            with Horizontal(classes="buttons"):
-                yield Button(Content(_("Save")), id="save", variant="primary")
-                if self.forced:
-                    yield Button(Content(_("Log out")), id="logout")
-                else:
-                    yield Button(Content(_("Cancel")), id="back")
-        yield KeyHints(self.translate)
+        if self.forced:
+            return (_("Choose a new password"),
+                    _("You logged in with a temporary password. Choose your own password now "
+                      "to open your account."))
+        return (_("Change your password"),
+                _("Type your current password, then your new password twice."))
+
+    def form_fields(self) -> ComposeResult:
+        _ = self.translate
+        current_label = (_("Current password (the temporary one)") if self.forced
+                         else _("Current password"))
+        with Horizontal(classes="columns"):
+            with Vertical(classes="fields"):
+                yield from self.labelled(current_label, KioskInput(
+                    id="current-password", password=True, max_length=PASSWORD_INPUT_MAX))
+                yield from self.labelled(_("New password"), KioskInput(
+                    id="new-password", password=True, max_length=PASSWORD_INPUT_MAX))
+                yield from self.labelled(_("Verify new password"), KioskInput(
+                    id="verify-password", password=True, max_length=PASSWORD_INPUT_MAX))
+            with Vertical(classes="help"):
+                yield from self.password_widgets()
+
+    def form_buttons(self) -> ComposeResult:
+        _ = self.translate
+        yield Button(Content(_("Save")), id="save", variant="primary")
+        if self.forced:
+            yield Button(Content(_("Log out")), id="logout")
+        else:
+            yield Button(Content(_("Cancel")), id="back")
 
     def entry_utterance(self) -> str:
         return speech.change_password_entered(self.translate, forced=self.forced)

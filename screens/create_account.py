@@ -6,7 +6,7 @@ from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input
 
@@ -15,8 +15,7 @@ from kiosk.flow import Event
 from kiosk.services.views import KeyCheck
 from kiosk.speech import utterances as speech
 from kiosk.student_lines import student_lines
-from screens.base import ScreenContext, heading
-from screens.key_hints import KeyHints
+from screens.base import ScreenContext
 from screens.kiosk_input import KioskInput
 from screens.password_form import PASSWORD_INPUT_MAX, FormValues, PasswordFormScreen
 from screens.plain_text import PlainText
@@ -33,33 +32,33 @@ class CreateAccountScreen(PasswordFormScreen):
         super().__init__(context, id="create-account")
         self.key_check = key_check
 
-    def compose(self) -> ComposeResult:
+    def heading_texts(self) -> tuple[str, str]:
         _ = self.translate
         check = self.key_check
         guardian = f"{check.guardian_given_name} {check.guardian_family_name}".strip()
-        with VerticalScroll(classes="frame"):
-            yield from heading(_("Create your account"),
-                               _("Your key is accepted, {name}. It is for:").format(
-                                   name=guardian))
-            yield PlainText("\n".join(student_lines(check.students, self.translate)),
-                            classes="students")
-            with Horizontal(classes="columns"):
-                with Vertical(classes="fields"):
-                    yield from self.labelled(_("Username"), KioskInput(
-                        id="username", max_length=USERNAME_INPUT_MAX))
-                    yield from self.labelled(_("Password"), KioskInput(
-                        id="password", password=True, max_length=PASSWORD_INPUT_MAX))
-                    yield from self.labelled(_("Verify password"), KioskInput(
-                        id="verify-password", password=True, max_length=PASSWORD_INPUT_MAX))
-                with Vertical(classes="help"):
-                    yield self.username_checklist()
-                    yield from self.password_widgets()
-            yield from self.form_status()
-            with Horizontal(classes="buttons"):
-                yield Button(Content(_("Create account")), id="create-account",
-                             variant="primary")
-                yield Button(Content(_("Cancel")), id="back")
-        yield KeyHints(self.translate)
+        return (_("Create your account"),
+                _("Your key is accepted, {name}. It is for:").format(name=guardian))
+
+    def form_fields(self) -> ComposeResult:
+        _ = self.translate
+        yield PlainText("\n".join(student_lines(self.key_check.students, self.translate)),
+                        classes="students")
+        with Horizontal(classes="columns"):
+            with Vertical(classes="fields"):
+                yield from self.labelled(_("Username"), KioskInput(
+                    id="username", max_length=USERNAME_INPUT_MAX))
+                yield from self.labelled(_("Password"), KioskInput(
+                    id="password", password=True, max_length=PASSWORD_INPUT_MAX))
+                yield from self.labelled(_("Verify password"), KioskInput(
+                    id="verify-password", password=True, max_length=PASSWORD_INPUT_MAX))
+            with Vertical(classes="help"):
+                yield self.username_checklist()
+                yield from self.password_widgets()
+
+    def form_buttons(self) -> ComposeResult:
+        _ = self.translate
+        yield Button(Content(_("Create account")), id="create-account", variant="primary")
+        yield Button(Content(_("Cancel")), id="back")
 
     def entry_utterance(self) -> str:
         return speech.create_account_entered(self.translate, self.key_check)

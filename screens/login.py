@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input
 
 from kiosk.flow import Event
+from kiosk.i18n import N_
 from kiosk.services.views import LoginResult
 from kiosk.speech import utterances as speech
-from screens.base import FormScreen, ScreenContext, heading
-from screens.key_hints import KeyHints
+from screens.base import FormScreen, ScreenContext
 from screens.kiosk_input import KioskInput
 from screens.password_form import PASSWORD_INPUT_MAX
 from screens.plain_text import PlainText
@@ -21,6 +20,10 @@ USERNAME_INPUT_MAX = 64
 
 
 class LoginScreen(FormScreen):
+    HEADING = (N_("Log in"),
+               N_("Type the username and password you chose when you activated your account. "
+                  "If the front desk gave you a temporary password, type that one."))
+    FRAME_CLASSES = "frame narrow"
     FIRST_FOCUS = "#username"
     ENTER_MOVES_ON = frozenset({"username"})
     FLOW_BUTTONS = {"back": Event.BACK}
@@ -28,24 +31,22 @@ class LoginScreen(FormScreen):
     def __init__(self, context: ScreenContext) -> None:
         super().__init__(context, id="login")
 
-    def compose(self) -> ComposeResult:
+    def form_fields(self) -> ComposeResult:
         _ = self.translate
-        with VerticalScroll(classes="frame narrow"):
-            yield from heading(_("Log in"),
-                               _("Type the username and password you chose when you activated "
-                                 "your account. If the front desk gave you a temporary "
-                                 "password, type that one."))
-            yield from self.labelled(_("Username"),
-                                     KioskInput(id="username", max_length=USERNAME_INPUT_MAX))
-            yield from self.labelled(_("Password"), KioskInput(
-                id="password", password=True, max_length=PASSWORD_INPUT_MAX))
-            yield from self.form_status()
-            with Horizontal(classes="buttons"):
-                yield Button(Content(_("Log in")), id="login", variant="primary")
-                yield Button(Content(_("Back")), id="back")
-            yield PlainText(_("Forgot your password? The front desk can give you a "
-                              "temporary one."), classes="help")
-        yield KeyHints(self.translate)
+        yield from self.labelled(_("Username"),
+                                 KioskInput(id="username", max_length=USERNAME_INPUT_MAX))
+        yield from self.labelled(_("Password"), KioskInput(
+            id="password", password=True, max_length=PASSWORD_INPUT_MAX))
+
+    def form_buttons(self) -> ComposeResult:
+        _ = self.translate
+        yield Button(Content(_("Log in")), id="login", variant="primary")
+        yield Button(Content(_("Back")), id="back")
+
+    def form_help(self) -> ComposeResult:
+        _ = self.translate
+        yield PlainText(_("Forgot your password? The front desk can give you a temporary one."),
+                        classes="help")
 
     def entry_utterance(self) -> str:
         return speech.login_entered(self.translate)

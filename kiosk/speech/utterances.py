@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from kiosk.errors import KeyMalformed, KeyTypo
 from kiosk.i18n import LANGUAGES, N_, Translate, translator
-from kiosk.security.keys import KEY_LENGTH, parse_key
 from kiosk.security.policy import Rule
 from kiosk.student_lines import student_lines
 
@@ -108,6 +107,9 @@ def key_progress_of(raw: str) -> tuple[int, KeyProgress]:
 
     Only the count and the verdict leave this function, never a symbol of the key.
     """
+    # Not imported with this module: hashlib and secrets are not needed for the first frame.
+    from kiosk.security.keys import KEY_LENGTH, parse_key
+
     typed = sum(1 for char in raw if not char.isspace() and char not in KEY_SEPARATORS)
     if typed > KEY_LENGTH:
         return typed, KeyProgress.TOO_LONG

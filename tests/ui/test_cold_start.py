@@ -30,8 +30,8 @@ from styles import KIOSK_SHEET
 from support.migrated import migrated_sqlite_url
 
 # Loaded later, when a parent, staff or the demo first needs them.
-NOT_AT_START = ("kiosk.services.views", "kiosk.demo_sheet", "screens.close_kiosk_dialog",
-                "screens.idle_warning")
+NOT_AT_START = ("kiosk.services.views", "kiosk.security.keys", "kiosk.demo_sheet",
+                "screens.close_kiosk_dialog", "screens.idle_warning")
 
 
 @pytest.fixture

@@ -55,12 +55,22 @@ class ReservedAttempt:
     """`failures`: this attempt's number in the run of failures, None if not reserved.
 
     None means the row was locked: the attempt is not counted and its password must
-    not be checked.
+    not be checked. `password_hash` is the hash the reservation found (None if not
+    reserved): the one to check, since a read made before the reservation may be older
+    than a password change that came in between.
     """
 
     failures: int | None
+    password_hash: str | None
     _ctx: ServiceContext
     _open: UnitOfWork | None
+
+    @classmethod
+    def of(cls, reservation: throttle.Reservation | None, ctx: ServiceContext,
+           open_uow: UnitOfWork | None = None) -> ReservedAttempt:
+        if reservation is None:
+            return cls(None, None, ctx, None)
+        return cls(reservation.failures, reservation.password_hash, ctx, open_uow)
 
     @contextmanager
     def outcome(self) -> Iterator[UnitOfWork]:
@@ -77,15 +87,16 @@ def reserved_attempt(ctx: ServiceContext, model: type[Account] | type[StaffUser]
                      row_id: int, *, known_locked: bool = False) -> Iterator[ReservedAttempt]:
     """Reserve one attempt on the row; `known_locked` skips the write for a row read as locked."""
     if known_locked:
-        yield ReservedAttempt(None, ctx, None)
+        yield ReservedAttempt.of(None, ctx)
         return
     with ctx.database.unit_of_work() as uow:
-        failures = throttle.reserve_login_attempt(uow.session, model, row_id, ctx.clock.now())
-        if failures is not None and not ctx.database.is_sqlite:
-            yield ReservedAttempt(failures, ctx, uow)
+        reservation = throttle.reserve_login_attempt(uow.session, model, row_id,
+                                                     ctx.clock.now())
+        if reservation is not None and not ctx.database.is_sqlite:
+            yield ReservedAttempt.of(reservation, ctx, uow)
             return
         uow.commit()
-    yield ReservedAttempt(failures, ctx, None)
+    yield ReservedAttempt.of(reservation, ctx)
 
 
 @contextmanager
@@ -106,12 +117,12 @@ def reserved_after_read(ctx: ServiceContext, model: type[Account] | type[StaffUs
         return
     with ctx.database.unit_of_work() as uow:
         row = read(uow.session)
-        failures = None
+        reservation = None
         if row is not None and not row.locked:
-            failures = throttle.reserve_login_attempt(uow.session, model, row.id,
-                                                      ctx.clock.now())
-        if failures is not None:
-            yield row, ReservedAttempt(failures, ctx, uow)
+            reservation = throttle.reserve_login_attempt(uow.session, model, row.id,
+                                                         ctx.clock.now())
+        if reservation is not None:
+            yield row, ReservedAttempt.of(reservation, ctx, uow)
             return
     # Nothing reserved: the connection goes back before the caller's stand-in hash.
-    yield row, ReservedAttempt(None, ctx, None)
+    yield row, ReservedAttempt.of(None, ctx)

@@ -45,7 +45,6 @@ class _AccountSnapshot:
     id: int
     holder: queries.AccountHolder
     canonical: str
-    password_hash: str
     locked: bool
     disabled: bool
     guardian_active: bool
@@ -71,17 +70,21 @@ def log_in(ctx: ServiceContext, actor: Actor, username: str, password: str) -> L
             ctx.hashing.dummy_verify(password)
             raise _audited(ctx, actor, LoginFailed(), Action.LOGIN, snapshot,
                            detail="locked", outcome="locked")
-        if not ctx.hashing.verify(snapshot.password_hash, password):
+        checked = attempt.password_hash or ""
+        if not ctx.hashing.verify(checked, password):
             raise _failed_attempt(ctx, actor, snapshot, attempt, LoginFailed())
-        new_hash = (ctx.hashing.hash(password)
-                    if ctx.hashing.needs_rehash(snapshot.password_hash) else None)
+        opened: dict[str, object] = {"last_login_at": ctx.clock.now()}
+        if ctx.hashing.needs_rehash(checked):
+            opened["password_hash"] = throttle.rehashed(Account, checked,
+                                                        ctx.hashing.hash(password))
         with attempt.outcome() as uow:
-            return _logged_in(ctx, actor, uow, snapshot, new_hash)
+            return _logged_in(ctx, actor, uow, snapshot, opened)
 
 
 def _logged_in(ctx: ServiceContext, actor: Actor, uow: UnitOfWork, snapshot: _AccountSnapshot,
-               new_hash: str | None) -> LoginResult:
-    """Record a right password in `uow`: the count reset, then the account opened or refused."""
+               opened: dict[str, object]) -> LoginResult:
+    """Record a right password in `uow`: the count reset, then the account opened (with the
+    columns in `opened`) or refused."""
     session = uow.session
     now = ctx.clock.now()
     error: KioskError | None = None
@@ -98,9 +101,6 @@ def _logged_in(ctx: ServiceContext, actor: Actor, uow: UnitOfWork, snapshot: _Ac
             detail=type(error).__name__, with_reference=True)
         uow.commit()
         raise error
-    opened: dict[str, object] = {"last_login_at": now}
-    if new_hash is not None:
-        opened["password_hash"] = new_hash
     throttle.reset_login_failures(session, Account, snapshot.id, **opened)
     audit.record(session, ctx.clock, actor, Action.LOGIN, guardian_id=snapshot.holder.guardian_id,
                  subject=snapshot.canonical,
@@ -123,7 +123,7 @@ def change_password(ctx: ServiceContext, actor: Actor, account_id: int, current:
     with reserved_attempt(ctx, Account, snapshot.id) as attempt:
         if attempt.failures is None:
             raise LoginFailed()
-        if not ctx.hashing.verify(snapshot.password_hash, current):
+        if not ctx.hashing.verify(attempt.password_hash or "", current):
             raise _failed_attempt(ctx, actor, snapshot, attempt, WrongCurrentPassword(),
                                   action=Action.PASSWORD_CHANGE)
         new_hash = ctx.hashing.hash(new)
@@ -158,7 +158,7 @@ def _reader(ctx: ServiceContext, which: ColumnElement[bool]
     def read(session: Session) -> _AccountSnapshot | None:
         row = session.execute(
             select(Account.id, Account.username, Account.username_canonical,
-                   Account.password_hash, Account.must_change_password, Account.disabled,
+                   Account.must_change_password, Account.disabled,
                    Account.hard_locked, Account.locked_until, Account.temporary_expires_at,
                    Account.guardian_id, Guardian.given_name, Guardian.family_name,
                    queries.guardian_active_clause().label("guardian_active"))
@@ -172,7 +172,7 @@ def _reader(ctx: ServiceContext, which: ColumnElement[bool]
                 account_id=row.id, username=row.username,
                 must_change_password=row.must_change_password, guardian_id=row.guardian_id,
                 guardian_given_name=row.given_name, guardian_family_name=row.family_name),
-            canonical=row.username_canonical, password_hash=row.password_hash,
+            canonical=row.username_canonical,
             locked=throttle.is_locked(row.hard_locked, row.locked_until, ctx.clock.now()),
             disabled=row.disabled, guardian_active=bool(row.guardian_active),
             temporary_expires_at=row.temporary_expires_at)

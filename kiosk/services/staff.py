@@ -64,12 +64,12 @@ def staff_log_in(ctx: ServiceContext, actor: Actor, username: str,
         user = uow.session.scalar(
             select(StaffUser).where(StaffUser.username_canonical == canonical))
         snapshot = None if user is None else (
-            user.id, user.password_hash, user.role, user.disabled,
+            user.id, user.role, user.disabled,
             throttle.is_locked(user.hard_locked, user.locked_until, ctx.clock.now()))
     if snapshot is None:
         ctx.hashing.dummy_verify(password)
         raise _audited_failure(ctx, actor, "", "unknown username")
-    user_id, password_hash, role, disabled, locked = snapshot
+    user_id, role, disabled, locked = snapshot
     # Counted before the password is checked, and only while not locked: no burst of
     # guesses gets more checks than the failures left (see kiosk/services/attempts.py).
     with reserved_attempt(ctx, StaffUser, user_id, known_locked=locked or disabled) as attempt:
@@ -77,7 +77,8 @@ def staff_log_in(ctx: ServiceContext, actor: Actor, username: str,
             ctx.hashing.dummy_verify(password)
             raise _audited_failure(ctx, actor, canonical,
                                    "disabled" if disabled and not locked else "locked")
-        if not ctx.hashing.verify(password_hash, password):
+        checked = attempt.password_hash or ""
+        if not ctx.hashing.verify(checked, password):
             with attempt.outcome() as uow:
                 reference = audit.record(
                     uow.session, ctx.clock, actor, Action.STAFF_LOGIN, outcome="failed",
@@ -85,12 +86,11 @@ def staff_log_in(ctx: ServiceContext, actor: Actor, username: str,
                     with_reference=True)
                 uow.commit()
             raise LoginFailed(reference=reference)
-        new_hash = (ctx.hashing.hash(password)
-                    if ctx.hashing.needs_rehash(password_hash) else None)
+        values: dict[str, object] = {"last_login_at": ctx.clock.now()}
+        if ctx.hashing.needs_rehash(checked):
+            values["password_hash"] = throttle.rehashed(StaffUser, checked,
+                                                        ctx.hashing.hash(password))
         with attempt.outcome() as uow:
-            values: dict[str, object] = {"last_login_at": ctx.clock.now()}
-            if new_hash is not None:
-                values["password_hash"] = new_hash
             throttle.reset_login_failures(uow.session, StaffUser, user_id, **values)
             audit.record(uow.session, ctx.clock, actor, Action.STAFF_LOGIN, subject=canonical)
             uow.commit()

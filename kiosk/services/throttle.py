@@ -17,6 +17,7 @@ toward a lobby terminal or the lobby's ceiling. Their counter rows are named
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -57,8 +58,17 @@ def is_locked(hard_locked: bool, locked_until: datetime | None, now: datetime) -
     return hard_locked or (locked_until is not None and locked_until > now)
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """A reserved attempt: its number in the run of failures, and the password hash the
+    reservation found, which is the one to check (see `reserve_login_attempt`)."""
+
+    failures: int
+    password_hash: str
+
+
 def reserve_login_attempt(session: Session, model: type[Account] | type[StaffUser],
-                          row_id: int, now: datetime) -> int | None:
+                          row_id: int, now: datetime) -> Reservation | None:
     """Count one login attempt as a failure before its password is checked.
 
     One conditional UPDATE: only where the row is not locked at `now`, add one to the
@@ -68,11 +78,23 @@ def reserve_login_attempt(session: Session, model: type[Account] | type[StaffUse
     the row is locked: the attempt is not counted and its password must not be
     checked. The lock is set by the same statement that counts, so when the 5th
     attempt is reserved no 6th can be, whatever arrives at the same moment.
+
+    The same statement returns the password hash, as of the reservation: a password
+    changed after the caller read the row (but before this) is the one checked.
     """
     locks = {_lock_parameter(failures): lock_for(failures, now)[0]
              for failures in range(FREE_FAILURES, _LONGEST_LOCK_FAILURES + 1)}
-    return session.execute(_reserve_statement(model),
-                           {"row_id": row_id, "now": now, **locks}).scalar_one_or_none()
+    row = session.execute(_reserve_statement(model),
+                          {"row_id": row_id, "now": now, **locks}).one_or_none()
+    return None if row is None else Reservation(row.failed_logins, row.password_hash)
+
+
+def rehashed(model: type[Account] | type[StaffUser], checked: str,
+             new_hash: str) -> ColumnElement[str]:
+    """The value for `password_hash` after a right password whose hash is rehashed:
+    `new_hash` only while the stored hash is still the one checked, so a password
+    changed meanwhile is never written over with the old one."""
+    return case((model.password_hash == checked, new_hash), else_=model.password_hash)
 
 
 # The failure count from which the lock is the longest (MAX_LOCK).
@@ -95,7 +117,7 @@ def _reserve_statement(model: type[Account] | type[StaffUser]) -> Update:
                or_(model.locked_until.is_(None), model.locked_until <= now))
         .values(failed_logins=count, locked_until=_lock_until(count),
                 hard_locked=count >= HARD_LOCK_FAILURES)
-        .returning(model.failed_logins)
+        .returning(model.failed_logins, model.password_hash)
         # No object of the session needs the new values (the callers read plain
         # snapshots), and the time parameters cannot be evaluated in Python.
         .execution_options(synchronize_session=False))

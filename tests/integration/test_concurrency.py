@@ -33,7 +33,7 @@ from support.builders import (
     issue_key,
     make_context,
 )
-from support.processes import SPAWN, run_released
+from support.processes import RACING, run_released
 
 pytestmark = pytest.mark.slow
 
@@ -157,7 +157,7 @@ def test_two_processes_failing_logins_lose_no_update_and_hard_lock_at_exactly_10
     """
     add_account(ctx, "target")
     wanted_per_process = 50
-    ticks: Any = SPAWN.Value("q", 0)
+    ticks: Any = RACING.Value("q", 0)
     step = timedelta(minutes=16)
     start = FakeClock().now()
 

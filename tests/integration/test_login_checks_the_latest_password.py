@@ -28,15 +28,6 @@ from support.migrated import migrated_sqlite_url
 
 
 @pytest.fixture
-def ctx(migrated_database_url: str) -> Iterator[ServiceContext]:
-    context = make_context(migrated_database_url)
-    try:
-        yield context
-    finally:
-        context.database.dispose()
-
-
-@pytest.fixture
 def elsewhere(ctx: ServiceContext) -> Iterator[ServiceContext]:
     """The same database through another engine: another kiosk, or the browser."""
     context = make_context(ctx.settings.database_url, clock=ctx.clock)

@@ -10,7 +10,6 @@ a DELETE each time.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -22,19 +21,10 @@ from kiosk.services.context import ServiceContext
 from kiosk.signin import store
 from kiosk.signin.config import REFRESH_TOKEN_LIFETIME
 
-from support.builders import add_account, make_context
+from support.builders import add_account
 
 REDIRECT = "https://portal.example.org/callback"
 OLD_CODE_HASH = "0" * 64
-
-
-@pytest.fixture
-def ctx(migrated_database_url: str) -> Iterator[ServiceContext]:
-    context = make_context(migrated_database_url)
-    try:
-        yield context
-    finally:
-        context.database.dispose()
 
 
 def _save_code(ctx: ServiceContext, client_id: str, account_id: int) -> None:

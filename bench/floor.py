@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 from bench import district
 from bench.databases import Databases
 from bench.report import Row, median, ms, progress, ratio_row
-from kiosk.roster.parser import paused_gc
+from kiosk.gc_pause import paused_gc
 
 TARGET = 4.0
 IMPORT_FIGURE = ("`kiosk roster import --json` of {students:,} students + {guardians:,} "

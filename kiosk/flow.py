@@ -133,7 +133,6 @@ class PayloadRefused(TransitionRefused):
                      f"not {type(payload).__name__}",)
 
 
-
 def next_state(state: State, event: Event) -> State:
     """The state after `event`, or TransitionRefused when the table has no such arrow."""
     try:

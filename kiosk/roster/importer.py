@@ -45,12 +45,12 @@ from kiosk.audit import Action, Actor
 from kiosk.db.bulk import insert_many
 from kiosk.db.models import Base
 from kiosk.errors import KioskError, RosterError, RosterSafetyLimit
+from kiosk.gc_pause import paused_gc
 from kiosk.roster.parser import (
     Roster,
     RosterGuardian,
     RosterStudent,
     parse_roster,
-    paused_gc,
 )
 from kiosk.services.context import ServiceContext
 

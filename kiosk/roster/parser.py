@@ -27,20 +27,19 @@ ignored; an id that is not in `users.csv` at all is refused.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import os
 import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
 from kiosk.errors import RosterError, RosterProblem
+from kiosk.gc_pause import paused_gc
 
 USERS = "users.csv"
 ORGS = "orgs.csv"
@@ -229,22 +228,6 @@ def _read_zip(archive: zipfile.ZipFile, name: str) -> dict[str, bytes]:
                 EOFError, zlib.error) as exc:
             raise RosterBundleError(file=member, reason=f"cannot be unpacked ({exc})") from None
     return files
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while hundreds of thousands of rows are built.
-
-    Nothing made here forms a reference cycle, and the collector's repeated passes
-    over every new object would double the time of a district-sized import.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def parse_roster(path: str | Path) -> Roster:

@@ -19,7 +19,7 @@ from kiosk.audit import Action, Actor
 from kiosk.db.bulk import insert_rows
 from kiosk.db.models import Account, ActivationKey, AuditEvent, Base, Guardian
 from kiosk.errors import NotFound, Refused
-from kiosk.roster.parser import paused_gc
+from kiosk.gc_pause import paused_gc
 from kiosk.security.keys import format_key, generate_keys, key_digest
 from kiosk.services import queries
 from kiosk.services.context import ServiceContext

@@ -448,7 +448,8 @@ def _sweep_due(database: Database, now: datetime) -> bool:
     so a login does not pay for it: the old rows are kept for weeks anyway."""
     with _sweep_lock:
         last = _last_sweep.get(database.url)
-        if last is not None and now - last < SWEEP_INTERVAL:
+        # abs(): a clock set back must not stop the sweeps until it catches up.
+        if last is not None and abs(now - last) < SWEEP_INTERVAL:
             return False
         _last_sweep[database.url] = now
         return True

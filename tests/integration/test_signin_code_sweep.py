@@ -89,3 +89,14 @@ def test_a_code_saved_a_sweep_interval_after_the_last_sweep_sweeps_again(
     _save_code(ctx, *client_and_account)
 
     assert not _old_code_kept(ctx)
+
+
+def test_a_clock_set_back_does_not_stop_the_sweeps(
+        ctx: ServiceContext, client_and_account: tuple[str, int]) -> None:
+    _save_code(ctx, *client_and_account)  # the sweep
+    _add_old_code(ctx, *client_and_account)
+    ctx.clock.advance(seconds=-store.SWEEP_INTERVAL.total_seconds())
+
+    _save_code(ctx, *client_and_account)
+
+    assert not _old_code_kept(ctx)

@@ -41,7 +41,8 @@ def test_a_postgresql_outage_at_login_names_its_cause_in_the_log_file_without_se
         tmux: Tmux, tmp_path: Path, postgres_server: PostgresServer, database: str) -> None:
     log_file = tmp_path / "kiosk.log"
     district = {f"KIOSK_{name.upper()}": value for name, value in TEST_DISTRICT.items()}
-    tmux.start("run --terminal lobby-7", database, KIOSK_LOG_FILE=str(log_file), **district)
+    tmux.start("run --terminal lobby-7", database, (80, 24), KIOSK_LOG_FILE=str(log_file),
+               **district)
     tmux.wait_for("I have an activation key", timeout=60)
     tmux.keys("Tab")  # from "I have an activation key" to "Log in"
     tmux.keys("Enter")

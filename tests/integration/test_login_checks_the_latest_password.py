@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from kiosk.clock import FakeClock
 from kiosk.errors import LoginFailed
 from kiosk.security.hashing import FAST_FOR_TESTS, HashParameters, PasswordHashing
 from kiosk.services import login
@@ -28,9 +29,9 @@ from support.migrated import migrated_sqlite_url
 
 
 @pytest.fixture
-def elsewhere(ctx: ServiceContext) -> Iterator[ServiceContext]:
+def elsewhere(ctx: ServiceContext, clock: FakeClock) -> Iterator[ServiceContext]:
     """The same database through another engine: another kiosk, or the browser."""
-    context = make_context(ctx.settings.database_url, clock=ctx.clock)
+    context = make_context(ctx.settings.database_url, clock=clock)
     try:
         yield context
     finally:
@@ -100,8 +101,9 @@ def test_a_rehash_never_writes_the_old_password_over_one_changed_meanwhile(
     # held over a hash), so a change can come between the check and the rehash. On
     # PostgreSQL the reservation's row lock holds any change back until the login ends.
     url = migrated_sqlite_url(tmp_path / "kiosk.db")
-    plain = make_context(url)
-    other = make_context(url, clock=plain.clock)
+    clock = FakeClock()
+    plain = make_context(url, clock)
+    other = make_context(url, clock)
     hashing = _HashingWithAHook()
     rehashing = replace(plain, hashing=hashing)
     try:

@@ -11,7 +11,7 @@ and staff, on a real SQLite file and a real PostgreSQL server.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select
@@ -55,9 +55,10 @@ def _fail(ctx: ServiceContext, kind: str, username: str, times: int) -> None:
 
 def _counters(ctx: ServiceContext, kind: str, username: str) -> tuple[int, bool]:
     """(failed_logins, locked now) of the target row."""
-    model = StaffUser if kind == "staff" else Account
+    model: type[Account] | type[StaffUser] = StaffUser if kind == "staff" else Account
     with ctx.database.unit_of_work(read_only=True) as uow:
-        row = uow.session.scalar(select(model).where(model.username_canonical == username))
+        row = cast("Account | StaffUser | None", uow.session.scalar(
+            select(model).where(model.username_canonical == username)))
         assert row is not None
         locked = row.hard_locked or (row.locked_until is not None
                                      and row.locked_until > ctx.clock.now())

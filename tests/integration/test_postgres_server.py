@@ -14,7 +14,7 @@ def test_server_is_real_postgresql_15(postgres_server_url: str) -> None:
     with connect(postgres_server_url) as conn:
         row = conn.execute("select version()").fetchone()
     assert row is not None
-    assert "PostgreSQL 15" in row[0]
+    assert "PostgreSQL 15" in str(row[0])
 
 
 def test_database_url_fixture_gives_empty_database(database_url: str) -> None:

@@ -15,86 +15,32 @@ from click.testing import CliRunner
 from sqlalchemy import String, Text, func, select
 from sqlalchemy.engine import make_url
 
-from kiosk.audit import Action, Actor
+from kiosk.audit import Action
 from kiosk.cli import main
 from kiosk.db.migrate import upgrade
 from kiosk.db.models import AuditEvent, Base, Guardian, GuardianStudent, School, Student
 from kiosk.errors import AccountInactive, RosterError
 from kiosk.roster import importer
-from kiosk.roster.importer import ImportSummary, import_roster
-from kiosk.roster.parser import MANIFEST, ORGS, USERS, USERS_HEADER, read_bundle
+from kiosk.roster.importer import import_roster
+from kiosk.roster.parser import MANIFEST, ORGS, USERS, USERS_HEADER
 from kiosk.roster.synthetic import generate, write_bundle
-from kiosk.services import activation, login
+from kiosk.services import login
 from kiosk.services.context import ServiceContext
 
-from support.builders import GOOD_PASSWORD, KIOSK, issue_key
-
-BASIC = Path(__file__).resolve().parents[1] / "data" / "roster" / "basic"
-ADMIN = Actor(name="cli:admin")
-
-
-# --- bundles -----------------------------------------------------------------------------
-
-def basic_rows() -> list[list[str]]:
-    text = (BASIC / USERS).read_bytes().decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
-def col(name: str) -> int:
-    return USERS_HEADER.index(name)
-
-
-def row_of(rows: list[list[str]], sourced_id: str) -> list[str]:
-    return next(row for row in rows if row[0] == sourced_id)
-
-
-def without(rows: list[list[str]], *sourced_ids: str) -> list[list[str]]:
-    return [row for row in rows if row[0] not in sourced_ids]
-
-
-def write(folder: Path, rows: list[list[str]] | None = None, orgs: bytes | None = None) -> Path:
-    """A bundle folder: the basic bundle with users.csv (and orgs.csv) replaced."""
-    folder.mkdir(parents=True, exist_ok=True)
-    files = read_bundle(BASIC)
-    if rows is not None:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-        files[USERS] = buffer.getvalue().encode()
-    if orgs is not None:
-        files[ORGS] = orgs
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return folder
-
-
-def state(ctx: ServiceContext) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the roster tables and the audit log, for before/after comparisons."""
-    result: dict[str, list[tuple[Any, ...]]] = {}
-    with ctx.database.unit_of_work(read_only=True) as uow:
-        for table in Base.metadata.sorted_tables:
-            if table.name in {"schools", "students", "guardians", "guardian_students",
-                              "accounts", "audit_events"}:
-                rows = uow.session.execute(select(table)).all()
-                result[table.name] = sorted((tuple(r) for r in rows), key=repr)
-    return result
-
-
-def count(ctx: ServiceContext, model: Any) -> int:
-    with ctx.database.unit_of_work(read_only=True) as uow:
-        return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def zeros(summary: ImportSummary) -> bool:
-    """Nothing changed (skipped rows are counted, but are no change)."""
-    counts = summary.counts()
-    counts.pop("rows_skipped")
-    return not summary.changed and set(counts.values()) == {0}
-
-
-def make_account(ctx: ServiceContext, guardian: str, username: str) -> None:
-    key = issue_key(ctx, guardian)
-    activation.create_account(ctx, KIOSK, key, username, GOOD_PASSWORD, GOOD_PASSWORD)
-
+from support.builders import GOOD_PASSWORD, KIOSK
+from support.roster_bundles import (
+    ADMIN,
+    BASIC,
+    basic_rows,
+    col,
+    count,
+    make_account,
+    row_of,
+    state,
+    without,
+    write,
+    zeros,
+)
 
 # --- importing -----------------------------------------------------------------------------
 

@@ -11,7 +11,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_roster_import import (
+
+from kiosk.audit import Action
+from kiosk.db.models import AuditEvent
+from kiosk.errors import RosterError, RosterSafetyLimit
+from kiosk.roster.importer import (
+    ImportSummary,
+    import_roster,
+    withdrawal_limit,
+)
+from kiosk.roster.parser import USERS_HEADER
+from kiosk.services.context import ServiceContext
+
+from support.roster_bundles import (
     ADMIN,
     BASIC,
     basic_rows,
@@ -21,18 +33,6 @@ from test_roster_import import (
     state,
     write,
 )
-
-from kiosk.audit import Action
-from kiosk.db.models import AuditEvent
-from kiosk.errors import RosterError
-from kiosk.roster.importer import (
-    ImportSummary,
-    RosterSafetyLimit,
-    import_roster,
-    withdrawal_limit,
-)
-from kiosk.roster.parser import USERS_HEADER
-from kiosk.services.context import ServiceContext
 
 
 def families(count: int, *, withdrawn: int = 0, guardians_out: int = 0) -> list[list[str]]:

@@ -9,6 +9,7 @@ CSRF and headers, and the kiosk's own login rules reaching the web.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -47,7 +48,7 @@ def account(ctx: ServiceContext) -> str:
     return add_account(ctx, username="mlopez").username
 
 
-def app_request(app_client: store.NewClient, **kw: str) -> AuthRequest:
+def app_request(app_client: store.NewClient, **kw: Any) -> AuthRequest:
     return AuthRequest.with_pkce(app_client.client_id, APP_REDIRECT, **kw)
 
 

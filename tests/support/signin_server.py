@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
@@ -145,9 +146,9 @@ class AuthRequest:
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def with_pkce(cls, client_id: str, redirect_uri: str, **kw: str) -> AuthRequest:
+    def with_pkce(cls, client_id: str, redirect_uri: str, **kw: Any) -> AuthRequest:
         verifier, challenge = pkce_pair()
-        return cls(client_id, redirect_uri, verifier=verifier, challenge=challenge, **kw)  # type: ignore[arg-type]
+        return cls(client_id, redirect_uri, verifier=verifier, challenge=challenge, **kw)
 
     def url(self, base_url: str) -> str:
         params = {"response_type": "code", "client_id": self.client_id,
@@ -248,14 +249,14 @@ def code_for(base_url: str, request: AuthRequest, username: str = "mlopez",
 
 
 def signed_in(provider: ThreadedProvider, client: store.NewClient, username: str = "mlopez",
-              password: str = GOOD_PASSWORD) -> dict[str, str]:
+              password: str = GOOD_PASSWORD) -> dict[str, Any]:
     """The tokens a public client (redirecting to APP_REDIRECT) gets for a parent who
     signs in with PKCE."""
     request = AuthRequest.with_pkce(client.client_id, APP_REDIRECT)
     response = redeem(provider.base_url, request,
                       code_for(provider.base_url, request, username, password))
     assert response.status_code == 200, response.text
-    tokens: dict[str, str] = response.json()
+    tokens: dict[str, Any] = response.json()
     return tokens
 
 

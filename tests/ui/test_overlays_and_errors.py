@@ -141,7 +141,7 @@ async def test_a_screen_handler_that_raises_brings_back_a_clean_welcome(
         def broken(*_args: object) -> bool:
             raise ValueError(f"a bug that quotes the input: {TYPED_SECRET}")
 
-        login.call_service = broken  # type: ignore[method-assign]
+        login.call_service = broken  # type: ignore[method-assign,assignment]
         fill(app, username="mlopez", password=TYPED_SECRET)
         await press_button(pilot, "#login")
 

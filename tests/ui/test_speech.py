@@ -26,6 +26,7 @@ from kiosk.services import staff
 from kiosk.services.context import ServiceContext
 from kiosk.services.parent import ParentServices
 from kiosk.speech.engine import VOICES
+from screens.plain_text import PlainText
 
 from support.builders import (
     CLERK,
@@ -108,7 +109,7 @@ async def walk_activation(pilot: Pilot[None], app: KioskApp, key: str, *,
 
 def wav_seconds(path: Path) -> float:
     with wave.open(str(path)) as audio:
-        return audio.getnframes() / audio.getframerate()
+        return float(audio.getnframes() / audio.getframerate())
 
 
 @pytest.fixture(scope="module")
@@ -309,7 +310,8 @@ async def test_the_read_aloud_button_turns_speech_on(kiosk_app: AppFactory,
     app = quiet_app(kiosk_app, folder)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert "press F1 or choose Read aloud" in app.screen.query_one("#speech-hint").text
+        assert "press F1 or choose Read aloud" in app.screen.query_one(
+            "#speech-hint", PlainText).text
         await press_button(pilot, "#read-aloud")
         assert app.session.speech_on
         await all_said(app)

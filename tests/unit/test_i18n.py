@@ -38,7 +38,7 @@ def spanish() -> dict[str, tuple[str, bool]]:
     with SPANISH_PO.open("rb") as handle:
         catalog = read_po(handle, locale="es", domain=DOMAIN)
     return {message.id: (message.string, message.fuzzy) for message in catalog
-            if isinstance(message.id, str) and message.id}
+            if isinstance(message.id, str) and message.id and isinstance(message.string, str)}
 
 
 def test_core_messages_cover_every_error_and_rule() -> None:

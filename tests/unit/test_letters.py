@@ -188,7 +188,8 @@ def test_a_letter_that_cannot_be_written_in_full_leaves_no_file(
         def __exit__(self, *_exc: object) -> None:
             self.close()
 
-    monkeypatch.setattr(kiosk.private_files.os, "fdopen", lambda fd, _mode: FullDisk(fd))
+    # kiosk.private_files opens the file with os.fdopen: the same function, patched here.
+    monkeypatch.setattr(os, "fdopen", lambda fd, _mode: FullDisk(fd))
     path = tmp_path / "letters.pdf"
 
     with pytest.raises(Refused) as refused:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from kiosk.cli.run import TERMINAL_NAME
+from kiosk.launcher import TERMINAL_NAME
 from kiosk.settings import Settings, load_settings
 from kiosk.web.clients import FailureWindow, client_address
 from kiosk.web.environment import session_environment, with_textual_serve_variables

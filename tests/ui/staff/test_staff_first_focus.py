@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +34,7 @@ def no_letter(path: Path, keys: Sequence[IssuedKey]) -> Path:
     raise AssertionError("no letter is written in these tests")
 
 
-OPENINGS: dict[str, tuple[Callable[[], Screen[object]], str]] = {
+OPENINGS: dict[str, tuple[Callable[[], Screen[Any]], str]] = {
     # An Enter pressed on reflex answers "no".
     "confirm": (lambda: ConfirmScreen(Content("Unlock clerk?")), "confirm-no"),
     "staff-login": (lambda: StaffLoginScreen(refused_login), "username"),

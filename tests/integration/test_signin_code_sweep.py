@@ -70,34 +70,19 @@ def test_the_first_code_a_process_saves_sweeps_codes_past_the_refresh_lifetime(
     assert not _old_code_kept(ctx)
 
 
-def test_a_code_saved_within_the_sweep_interval_sweeps_nothing(
-        ctx: ServiceContext, clock: FakeClock, client_and_account: tuple[str, int]) -> None:
+@pytest.mark.parametrize(("clock_moved", "swept"), [
+    pytest.param(store.SWEEP_INTERVAL - timedelta(minutes=1), False, id="within-the-interval"),
+    pytest.param(store.SWEEP_INTERVAL, True, id="a-whole-interval-later"),
+    # A clock set back must not stop the sweeps until it catches up.
+    pytest.param(-store.SWEEP_INTERVAL, True, id="the-clock-set-back-an-interval"),
+])
+def test_a_code_saved_after_a_sweep_sweeps_again_only_a_whole_interval_away(
+        ctx: ServiceContext, clock: FakeClock, client_and_account: tuple[str, int],
+        clock_moved: timedelta, swept: bool) -> None:
     _save_code(ctx, *client_and_account)  # the sweep
     _add_old_code(ctx, *client_and_account)
-    clock.advance(seconds=(store.SWEEP_INTERVAL - timedelta(minutes=1)).total_seconds())
+    clock.advance(seconds=clock_moved.total_seconds())
 
     _save_code(ctx, *client_and_account)
 
-    assert _old_code_kept(ctx)
-
-
-def test_a_code_saved_a_sweep_interval_after_the_last_sweep_sweeps_again(
-        ctx: ServiceContext, clock: FakeClock, client_and_account: tuple[str, int]) -> None:
-    _save_code(ctx, *client_and_account)  # the sweep
-    _add_old_code(ctx, *client_and_account)
-    clock.advance(seconds=store.SWEEP_INTERVAL.total_seconds())
-
-    _save_code(ctx, *client_and_account)
-
-    assert not _old_code_kept(ctx)
-
-
-def test_a_clock_set_back_does_not_stop_the_sweeps(
-        ctx: ServiceContext, clock: FakeClock, client_and_account: tuple[str, int]) -> None:
-    _save_code(ctx, *client_and_account)  # the sweep
-    _add_old_code(ctx, *client_and_account)
-    clock.advance(seconds=-store.SWEEP_INTERVAL.total_seconds())
-
-    _save_code(ctx, *client_and_account)
-
-    assert not _old_code_kept(ctx)
+    assert _old_code_kept(ctx) is not swept
